@@ -1,0 +1,308 @@
+"""The ``outageradar`` command line: it parses, calls the parts, prints. Errors are one line and exit non-zero."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="outageradar: is it down, for whom, and where? Aggregates social-media outage reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema and status.", no_args_is_help=True)
+ingest_app = typer.Typer(help="Bring posts into the store.", no_args_is_help=True)
+classify_app = typer.Typer(help="Classify posts: outage or not, service, region, problem.", no_args_is_help=True)
+detect_app = typer.Typer(help="Spike and outage detection.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports of detected outages.", no_args_is_help=True)
+model_app = typer.Typer(help="Train and evaluate the outage relevance model.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(classify_app, name="classify")
+app.add_typer(detect_app, name="detect")
+app.add_typer(report_app, name="report")
+app.add_typer(model_app, name="model")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = typer.Option(None, "--db", help="Database URL (default: $OUTAGERADAR_DATABASE_URL, the config file, "
+                        "or sqlite:///outageradar.db).")
+
+
+class CliError(Exception):
+    """An error whose message is printed as is."""
+
+
+def _store(url: str | None, ensure_schema: bool = True):
+    from outageradar.store import open_store
+
+    return open_store(url, ensure_schema=ensure_schema)
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal)
+
+
+# ---------------------------------------------------------------- db
+@db_app.command("upgrade")
+def db_upgrade(db: Optional[str] = DbOption) -> None:
+    """Create or migrate the database schema to the newest version."""
+    from outageradar.store import migrate
+    from outageradar.store.db import make_engine
+    from outageradar.config import load_settings, mask_url
+
+    url = db or load_settings().database_url
+    engine = make_engine(url)
+    before, after = migrate.upgrade(engine)
+    out.print(f"database {mask_url(url)}: schema {before or 'empty'} -> {after}")
+
+
+@db_app.command("status")
+def db_status(db: Optional[str] = DbOption) -> None:
+    """Show the schema version and how many rows each table holds."""
+    from outageradar.store import migrate, queries
+    from outageradar.config import mask_url
+
+    store = _store(db, ensure_schema=False)
+    cur, head = migrate.current_revision(store.engine), migrate.head_revision(store.engine)
+    out.print(f"database {mask_url(store.engine.url.render_as_string())}: schema {cur or 'empty'} (newest {head})")
+    if cur:
+        table = Table("table", "rows")
+        for name, n in queries.table_counts(store).items():
+            table.add_row(name, f"{n:,}")
+        out.print(table)
+
+
+# ---------------------------------------------------------------- ingest
+@ingest_app.command("file")
+def ingest_file(
+    path: Path = typer.Argument(..., help="A JSONL or CSV file of posts (.gz accepted)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="jsonl or csv (default: from the file name)."),
+    source: str = typer.Option("file", help="Source name for rows without a 'source' column."),
+    batch_size: int = typer.Option(2000, min=1, help="Posts per transaction."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Ingest posts from a file: classify them, store them, update the rollups. Re-running adds nothing twice."""
+    from outageradar.config import load_settings
+    from outageradar.classify.tagger import Tagger
+    from outageradar.ingest.filesource import read_posts, detect_format, open_text
+    from outageradar.store.loader import load
+
+    detect_format(path, fmt)
+    open_text(path).close()
+    settings = load_settings()
+    store = _store(db)
+    total = _count_lines(path)
+    with _progress() as progress:
+        task = progress.add_task(f"ingest {path.name}", total=total)
+        summary = load(store.factory, read_posts(path, settings.salt(), fmt, source), Tagger(),
+                       quarantine_source=f"file:{path.resolve()}", batch_size=batch_size,
+                       on_batch=lambda s: progress.update(task, completed=s.read))
+    out.print(
+        f"{path}: read {summary.read:,} records; {summary.new:,} new posts, {summary.duplicates:,} already stored, "
+        f"{summary.rejected:,} quarantined ({summary.quarantined_new:,} new) in {summary.seconds:.1f}s "
+        f"({summary.rate:,.0f} records/s)"
+    )
+    for reason, n in sorted(summary.reasons.items(), key=lambda kv: -kv[1])[:5]:
+        out.print(f"  quarantined {n:,}: {reason}")
+
+
+def _count_lines(path: Path) -> int | None:
+    if path.name.endswith(".gz"):
+        return None
+    n = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            n += chunk.count(b"\n")
+    return n
+
+
+# ---------------------------------------------------------------- classify
+@classify_app.command("file")
+def classify_file(
+    input: Path = typer.Argument(..., help="CSV or JSONL with a 'text' column (optional user_location, lat, lon, created_at)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the rows with the classification added."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="jsonl or csv (default: from the file name)."),
+) -> None:
+    """Classify every row of a file: adds outage, outage_score, service, country, admin1, city, problem."""
+    from outageradar.classify.batch import classify_file as run
+
+    with _progress() as progress:
+        task = progress.add_task(f"classify {input.name}", total=None)
+        summary = run(input, output, fmt, on_batch=lambda n: progress.update(task, completed=n))
+    out.print(f"{input}: {summary.rows:,} rows classified, {summary.outages:,} outage reports -> {output} "
+              f"({summary.rate:,.0f} rows/s)")
+
+
+@classify_app.command("stored")
+def classify_stored(
+    all_posts: bool = typer.Option(False, "--all", help="Re-classify every post, not only those of older models."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Re-classify stored posts (those classified by another model version) and rebuild the rollups."""
+    from outageradar.classify.tagger import Tagger
+    from outageradar.store.reclassify import reclassify
+
+    store = _store(db)
+    with _progress() as progress:
+        task = progress.add_task("re-classify", total=None)
+        n = reclassify(store, Tagger(), everything=all_posts, on_batch=lambda k: progress.update(task, completed=k))
+    out.print(f"re-classified {n:,} posts; rollups rebuilt")
+
+
+# ---------------------------------------------------------------- detect
+@detect_app.command("series")
+def detect_series(
+    input: Path = typer.Argument(..., help="CSV with columns timestamp,value (a count per fixed interval)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the rows with anomaly_score and alert."),
+) -> None:
+    """Score a count series: adds anomaly_score (0..1) and alert (0/1) to every row, causally."""
+    from outageradar.reports.series import detect_series_file
+
+    summary = detect_series_file(input, output)
+    out.print(f"{input}: {summary.rows:,} rows, {summary.alerts:,} alerts -> {output}")
+
+
+@detect_app.command("run")
+def detect_run(
+    day: Optional[str] = typer.Option(None, "--date", help="UTC day to detect on, YYYY-MM-DD (default: the newest day with data)."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Detect outage incidents for one day from the stored rollups and store them (updated, never duplicated)."""
+    from outageradar.reports.incidents import detect_day
+
+    store = _store(db)
+    result = detect_day(store, _parse_day(day, store))
+    _print_incidents(result.incidents)
+
+
+def _parse_day(value: str | None, store) -> date:
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise CliError(f"--date must be YYYY-MM-DD, got {value!r}") from None
+    from outageradar.store.queries import newest_post_time
+
+    newest = newest_post_time(store)
+    if newest is None:
+        raise CliError("the store holds no posts yet: ingest some first (e.g. `outageradar ingest file PATH`)")
+    return newest.date()
+
+
+def _print_incidents(incidents) -> None:
+    if not incidents:
+        out.print("no incidents")
+        return
+    table = Table("service", "confidence", "start (UTC)", "end (UTC)", "reports", "expected", "regions")
+    for inc in incidents:
+        regions = ", ".join(r["label"] for r in inc.regions[:6]) + (" …" if len(inc.regions) > 6 else "")
+        table.add_row(inc.service, inc.confidence, f"{inc.started_at:%Y-%m-%d %H:%M}", f"{inc.ended_at:%H:%M}",
+                      str(inc.total_reports), f"{inc.expected_reports:.1f}", regions)
+    out.print(table)
+
+
+# ---------------------------------------------------------------- report
+@report_app.command("daily")
+def report_daily(
+    day: Optional[str] = typer.Option(None, "--date", help="UTC day, YYYY-MM-DD (default: the newest day with data)."),
+    fmt: list[str] = typer.Option(["md", "json"], "--format", help="md, html or json; repeat for several."),
+    out_dir: Path = typer.Option(Path("reports"), "--out", help="Folder for the report files."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Detect the day's incidents and write the daily spike report (Markdown/HTML with charts, JSON)."""
+    from outageradar.reports.daily import write_daily_report
+
+    bad = [f for f in fmt if f not in ("md", "html", "json")]
+    if bad:
+        raise CliError(f"unknown --format {bad[0]!r}: use md, html or json")
+    store = _store(db)
+    result = write_daily_report(store, _parse_day(day, store), out_dir, formats=fmt)
+    _print_incidents(result.incidents)
+    for path in result.files:
+        out.print(f"wrote {path}")
+
+
+# ---------------------------------------------------------------- demo
+@app.command()
+def demo(
+    out_dir: Path = typer.Option(Path("reports"), "--out", help="Folder for the report files."),
+    db: str = typer.Option("sqlite:///outageradar-demo.db", "--db", help="Database for the demo (a fresh SQLite file by default)."),
+    seed: int = typer.Option(7, help="Seed of the simulation."),
+    keep: bool = typer.Option(False, help="Keep what the demo database already holds instead of starting afresh."),
+) -> None:
+    """Simulate a week of posts with an injected multi-region outage, ingest, classify, detect and report it."""
+    from outageradar.demo import run_demo
+
+    result = run_demo(db, out_dir, seed=seed, fresh=not keep, console=err)
+    out.print(f"[bold]SIMULATED DATA[/bold]: {result.posts:,} posts over {result.days} days "
+              f"({result.ingest_rate:,.0f} posts/s ingested) into {result.db}")
+    _print_incidents(result.incidents)
+    for path in result.files:
+        out.print(f"wrote {path}")
+    out.print(result.verdict)
+    if not result.found:
+        raise CliError("the demo did not find the injected outage")
+
+
+# ---------------------------------------------------------------- model
+@model_app.command("train")
+def model_train(
+    data: list[Path] = typer.Option(..., "--data", help="Labelled CSV (columns text, outage); repeat for several."),
+    output: Path = typer.Option(Path("relevance_model.json"), "--output", "-o", help="Where to write the model (JSON)."),
+    extra: bool = typer.Option(True, help="Also use the weak-supervision data the shipped model was built with, when present."),
+) -> None:
+    """Train the outage relevance model and write it as a JSON weights file."""
+    from outageradar.classify.training import train
+
+    report = train(data, output, extra=extra)
+    out.print(str(report))
+    out.print(f"wrote {output}")
+
+
+@model_app.command("evaluate")
+def model_evaluate(
+    data: list[Path] = typer.Option(..., "--data", help="Labelled CSV (columns text, outage); repeat for several."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model file (default: the shipped model)."),
+) -> None:
+    """Print precision, recall, F1 and the confusion matrix of a model on labelled data."""
+    from outageradar.classify.training import evaluate
+
+    out.print(str(evaluate(data, model)))
+
+
+def main() -> None:
+    """Console entry point: one-line errors, non-zero exit, no traceback (set OUTAGERADAR_DEBUG=1 for one)."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        if os.environ.get("OUTAGERADAR_DEBUG"):
+            raise
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        known = exc.__class__.__name__ in {"CliError", "StoreError", "SourceFileError", "ConfigError",
+                                           "SeriesError", "CatalogError", "LabelDataError",
+                                           "BatchFileError"}
+        err.print(f"[red]error:[/red] {msg}" if known else f"[red]error:[/red] {type(exc).__name__}: {msg}",
+                  highlight=False, markup=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

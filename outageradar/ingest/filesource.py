@@ -1,0 +1,175 @@
+"""The file source: posts from a JSONL or CSV file, so everything works with no network.
+
+Columns/keys are the :class:`~outageradar.ingest.post.Post` fields; unknown ones are ignored. Conveniences:
+- ``source`` defaults to ``file``; ``id`` is accepted for ``source_id``; when neither is present the id is a hash of
+  the row's time, text and author, so re-ingesting the same file is still a no-op.
+- ``timestamp`` is accepted for ``created_at``.
+- ``author_id`` (the platform's raw author id) is hashed with the configured salt into ``author_hash`` and dropped;
+  handles/usernames are never read.
+- ``lat``/``lon`` (or ``latitude``/``longitude``) must be numbers; empty cells are missing values.
+A row that cannot become a post is yielded as a :class:`Rejected` with its raw text and the reason, for quarantine.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from outageradar.ingest.post import Post, PostError, author_hash
+from outageradar.ingest.timeparse import parse_time
+
+FORMATS = ("jsonl", "csv")
+
+
+class SourceFileError(ValueError):
+    """The file as a whole cannot be read (missing, unknown format, no text column)."""
+
+
+@dataclass(slots=True, frozen=True)
+class Rejected:
+    raw: str
+    reason: str
+    line: int
+
+
+def detect_format(path: Path, fmt: str | None = None) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise SourceFileError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        return fmt
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if name.endswith((".csv", ".tsv")):
+        return "csv"
+    raise SourceFileError(f"cannot tell the format of {path.name}: name it .jsonl or .csv, or pass --format")
+
+
+def open_text(path: Path) -> IO[str]:
+    if not path.exists():
+        raise SourceFileError(f"no such file: {path}")
+    if path.is_dir():
+        raise SourceFileError(f"{path} is a directory, not a file")
+    if path.name.lower().endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="")
+    return open(path, encoding="utf-8", errors="replace", newline="")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _number(value: Any, name: str) -> float | None:
+    value = _clean(value)
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise PostError(f"{name} is not a number: {str(value)[:40]!r}") from None
+    if x != x:  # NaN from a spreadsheet export means missing
+        return None
+    return x
+
+
+def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file") -> Post:
+    """Build a Post from one record of a file (a JSON object or a CSV row). Raises PostError/ValueError."""
+    text = rec.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise PostError("empty text")
+    created = parse_time(_clean(rec.get("created_at", rec.get("timestamp"))))
+    source = str(_clean(rec.get("source")) or default_source)
+    author = _clean(rec.get("author_hash"))
+    if author is None and _clean(rec.get("author_id")) is not None:
+        author = author_hash(source, str(_clean(rec["author_id"])), salt)
+    sid = _clean(rec.get("source_id", rec.get("id")))
+    if sid is None:
+        digest = hashlib.sha256(f"{created.isoformat()}\x00{text}\x00{author or ''}".encode()).hexdigest()
+        sid = "h" + digest[:39]
+    lat = _number(rec.get("lat", rec.get("latitude")), "lat")
+    lon = _number(rec.get("lon", rec.get("longitude")), "lon")
+    return Post(
+        source=source[:32],
+        source_id=str(sid)[:128],
+        created_at=created,
+        text=text,
+        lang=_str(rec.get("lang"), 16),
+        author_hash=author,
+        user_location=_str(rec.get("user_location"), 256),
+        lat=lat,
+        lon=lon,
+        place=_str(rec.get("place"), 256),
+        url=_str(rec.get("url"), 512),
+    )
+
+
+def _str(value: Any, limit: int) -> str | None:
+    value = _clean(value)
+    return None if value is None else str(value)[:limit]
+
+
+def read_records(path: Path, fmt: str | None = None) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None]]:
+    """Yield (line number, raw text, record or None, parse error or None) for every row of the file."""
+    fmt = detect_format(path, fmt)
+    fh = open_text(path)
+    with fh:
+        if fmt == "jsonl":
+            for n, line in enumerate(fh, 1):
+                raw = line.rstrip("\r\n")
+                if not raw.strip():
+                    continue
+                try:
+                    rec = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    yield n, raw, None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+                    continue
+                if not isinstance(rec, dict):
+                    yield n, raw, None, "a JSON line must be an object"
+                    continue
+                yield n, raw, rec, None
+        else:
+            csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+            delimiter = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
+            reader = csv.reader(fh, delimiter=delimiter)
+            try:
+                header = next(reader)
+            except StopIteration:
+                return
+            header = [h.strip().lstrip("\ufeff") for h in header]
+            if "text" not in header:
+                raise SourceFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]})")
+            for row in reader:
+                n = reader.line_num
+                raw = _raw_csv(row, delimiter)
+                if len(row) != len(header):
+                    yield n, raw, None, f"expected {len(header)} fields, found {len(row)}"
+                    continue
+                yield n, raw, dict(zip(header, row)), None
+
+
+def _raw_csv(row: list[str], delimiter: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter).writerow(row)
+    return buf.getvalue().rstrip("\r\n")
+
+
+def read_posts(path: Path, salt: str, fmt: str | None = None, default_source: str = "file") -> Iterator[Post | Rejected]:
+    """Every row of the file as a Post, or as a Rejected record saying why not."""
+    for n, raw, rec, error in read_records(path, fmt):
+        if rec is None:
+            yield Rejected(raw, error or "unreadable", n)
+            continue
+        try:
+            yield post_from_record(rec, salt, default_source)
+        except (PostError, ValueError, TypeError) as exc:
+            yield Rejected(raw, str(exc) or type(exc).__name__, n)

@@ -1,0 +1,158 @@
+"""SQLAlchemy 2 models of the store. The schema itself is created by the Alembic migrations in ``migrations/``.
+
+Tables
+------
+posts            one row per ingested post, unique on (source, source_id) so re-ingesting is a no-op.
+classifications  the classifier's verdict for each post (1:1 with posts), with the model version that made it and
+                 the post's 5-minute bucket (denormalised so rollups can be rebuilt in SQL).
+rollups          counts per service x country x admin1 x 5-minute bucket, updated in the same transaction that
+                 stores the posts: ``n_posts`` posts naming the service, ``n_outage`` of them outage reports.
+                 Unknown country/admin1 are stored as '' (they are part of the primary key).
+cursors          where each collector query stopped (source, key) -> value, saved with the posts it covers.
+incidents        detected outages: one row per service and episode, updated as new data arrives.
+quarantine       records that could not become posts, with the raw text and the reason (unique per source+hash).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from outageradar.store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias, so autoincrement works) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class PostRow(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(16))
+    author_hash: Mapped[str | None] = mapped_column(String(64))
+    user_location: Mapped[str | None] = mapped_column(String(256))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    place: Mapped[str | None] = mapped_column(String(256))
+    url: Mapped[str | None] = mapped_column(String(512))
+    ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+
+class ClassificationRow(Base):
+    __tablename__ = "classifications"
+
+    post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column()
+    outage: Mapped[bool] = mapped_column(Boolean)
+    outage_score: Mapped[float] = mapped_column(Float)
+    service: Mapped[str | None] = mapped_column(String(128))
+    country: Mapped[str | None] = mapped_column(String(2))
+    admin1: Mapped[str | None] = mapped_column(String(128))
+    city: Mapped[str | None] = mapped_column(String(128))
+    problem: Mapped[str | None] = mapped_column(String(32))
+    region_evidence: Mapped[str | None] = mapped_column(String(16))
+    model_version: Mapped[str] = mapped_column(String(64))
+    classified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index(None, "service", "bucket"),
+        Index(None, "bucket"),
+        Index(None, "model_version"),
+    )
+
+
+class RollupRow(Base):
+    __tablename__ = "rollups"
+
+    service: Mapped[str] = mapped_column(String(128), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    admin1: Mapped[str] = mapped_column(String(128), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(primary_key=True)
+    n_posts: Mapped[int] = mapped_column(Integer)
+    n_outage: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index(None, "bucket"),)
+
+
+class CursorRow(Base):
+    __tablename__ = "cursors"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    service: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column()
+    peak_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16))  # ongoing | resolved
+    confidence: Mapped[str] = mapped_column(String(16))  # weak | moderate | strong
+    score: Mapped[float] = mapped_column(Float)
+    peak_count: Mapped[int] = mapped_column(Integer)
+    total_reports: Mapped[int] = mapped_column(Integer)
+    expected_reports: Mapped[float] = mapped_column(Float)
+    regions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    problems: Mapped[dict[str, int]] = mapped_column(JSON)
+    samples: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    detector_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("service", "started_at"), Index(None, "started_at"))
+
+
+class QuarantineRow(Base):
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(512))
+    raw_hash: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("source", "raw_hash"),)

@@ -1,0 +1,138 @@
+"""Read-side queries over the store, for reports, the CLI and notebooks.
+
+Aggregations run in the database (GROUP BY over the rollups and classifications); only aggregates and a few sample
+rows come back. The ``*_frame`` functions return pandas DataFrames for notebooks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import func, select
+
+from outageradar.store.models import (
+    Base,
+    ClassificationRow,
+    IncidentRow,
+    PostRow,
+    QuarantineRow,
+    RollupRow,
+)
+
+
+def table_counts(store) -> dict[str, int]:
+    with store.session() as s:
+        return {t.name: s.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
+
+
+def newest_post_time(store) -> datetime | None:
+    with store.session() as s:
+        return s.scalar(select(func.max(PostRow.created_at)))
+
+
+def rollup_series(store, start: datetime, end: datetime, services: Iterable[str] | None = None):
+    """Outage-report counts per (service, country, admin1, bucket) in [start, end), non-zero buckets only."""
+    q = (
+        select(RollupRow.service, RollupRow.country, RollupRow.admin1, RollupRow.bucket, RollupRow.n_outage)
+        .where(RollupRow.bucket >= start, RollupRow.bucket < end, RollupRow.n_outage > 0)
+    )
+    if services is not None:
+        q = q.where(RollupRow.service.in_(list(services)))
+    with store.session() as s:
+        return s.execute(q).all()
+
+
+def problem_counts(store, service: str, start: datetime, end: datetime) -> dict[str, int]:
+    q = (
+        select(ClassificationRow.problem, func.count())
+        .where(ClassificationRow.service == service, ClassificationRow.outage.is_(True),
+               ClassificationRow.bucket >= start, ClassificationRow.bucket < end)
+        .group_by(ClassificationRow.problem)
+        .order_by(func.count().desc())
+    )
+    with store.session() as s:
+        return {p or "other": n for p, n in s.execute(q).all()}
+
+
+def sample_posts(store, service: str, start: datetime, end: datetime, limit: int = 5) -> list[dict]:
+    """The most confident outage reports of a service in a window, one per distinct text."""
+    q = (
+        select(PostRow.source, PostRow.created_at, PostRow.text, PostRow.url, ClassificationRow.outage_score,
+               ClassificationRow.country, ClassificationRow.admin1, ClassificationRow.city)
+        .join(ClassificationRow, ClassificationRow.post_id == PostRow.id)
+        .where(ClassificationRow.service == service, ClassificationRow.outage.is_(True),
+               ClassificationRow.bucket >= start, ClassificationRow.bucket < end)
+        .order_by(ClassificationRow.outage_score.desc(), PostRow.created_at)
+        .limit(limit * 20)
+    )
+    out, seen = [], set()
+    with store.session() as s:
+        for row in s.execute(q).all():
+            key = " ".join(row.text.lower().split())
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append({
+                "source": row.source, "created_at": row.created_at.isoformat(), "text": row.text, "url": row.url,
+                "outage_score": round(row.outage_score, 3),
+                "region": ", ".join(p for p in (row.city, row.admin1, row.country) if p),
+            })
+            if len(out) >= limit:
+                break
+    return out
+
+
+def incidents_between(store, start: datetime, end: datetime) -> list[IncidentRow]:
+    """Incidents overlapping [start, end), strongest first."""
+    q = select(IncidentRow).where(IncidentRow.started_at < end, IncidentRow.ended_at >= start)
+    with store.session() as s:
+        rows = list(s.scalars(q).all())
+    order = {"strong": 0, "moderate": 1, "weak": 2}
+    return sorted(rows, key=lambda r: (order.get(r.confidence, 3), -r.total_reports, r.started_at))
+
+
+# ---------------------------------------------------------------- pandas, for notebooks
+def _frame(store, query):
+    import pandas as pd
+
+    with store.engine.connect() as conn:
+        result = conn.execute(query)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def posts_frame(store, start: datetime | None = None, end: datetime | None = None, limit: int | None = 100_000):
+    """Posts with their classification (one row each)."""
+    q = (
+        select(PostRow.id, PostRow.source, PostRow.created_at, PostRow.text, PostRow.user_location, PostRow.lat,
+               PostRow.lon, ClassificationRow.outage, ClassificationRow.outage_score, ClassificationRow.service,
+               ClassificationRow.country, ClassificationRow.admin1, ClassificationRow.city, ClassificationRow.problem,
+               ClassificationRow.region_evidence, ClassificationRow.model_version)
+        .join(ClassificationRow, ClassificationRow.post_id == PostRow.id, isouter=True)
+        .order_by(PostRow.created_at)
+    )
+    if start is not None:
+        q = q.where(PostRow.created_at >= start)
+    if end is not None:
+        q = q.where(PostRow.created_at < end)
+    if limit:
+        q = q.limit(limit)
+    return _frame(store, q)
+
+
+def rollups_frame(store, start: datetime | None = None, end: datetime | None = None):
+    """Rollup counts (service, country, admin1, bucket, n_posts, n_outage)."""
+    q = select(*RollupRow.__table__.c).order_by(RollupRow.bucket)
+    if start is not None:
+        q = q.where(RollupRow.bucket >= start)
+    if end is not None:
+        q = q.where(RollupRow.bucket < end)
+    return _frame(store, q)
+
+
+def incidents_frame(store):
+    return _frame(store, select(*IncidentRow.__table__.c).order_by(IncidentRow.started_at))
+
+
+def quarantine_frame(store, limit: int = 10_000):
+    return _frame(store, select(*QuarantineRow.__table__.c).order_by(QuarantineRow.id.desc()).limit(limit))

@@ -1,0 +1,163 @@
+"""Writing posts: one transaction stores new posts, their classifications and the rollup increments together.
+
+Idempotence: posts are inserted with ``ON CONFLICT (source, source_id) DO NOTHING ... RETURNING id``, and only the
+rows that were really inserted get a classification and count in the rollups. A batch that is interrupted rolls back
+whole, so a re-run after a kill ends with exactly the posts of the input, none twice, and rollups that agree with them.
+Cursors (``set_cursor``) are written in the same session so a collector's position moves only with its posts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from outageradar.classify.result import Classification
+from outageradar.ingest.post import Post
+from outageradar.store.models import ClassificationRow, CursorRow, PostRow, QuarantineRow, RollupRow
+
+BUCKET_SECONDS = 300
+
+
+def bucket_of(ts: datetime, seconds: int = BUCKET_SECONDS) -> datetime:
+    """The start of the ``seconds``-long UTC bucket that holds ``ts``."""
+    epoch = int(ts.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=timezone.utc)
+
+
+def _insert(session: Session):
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"unsupported database backend: {name}")
+
+
+@dataclass
+class WriteResult:
+    new: int = 0
+    duplicates: int = 0
+
+
+def store_posts(session: Session, posts: Sequence[Post], labels: Sequence[Classification]) -> WriteResult:
+    """Store ``posts`` with their ``labels`` (same order). Returns how many were new. The caller commits."""
+    if len(posts) != len(labels):
+        raise ValueError("posts and labels differ in length")
+    if not posts:
+        return WriteResult()
+    insert = _insert(session)
+    rows = [
+        {
+            "source": p.source,
+            "source_id": p.source_id,
+            "created_at": p.created_at,
+            "text": p.text,
+            "lang": p.lang,
+            "author_hash": p.author_hash,
+            "user_location": p.user_location,
+            "lat": p.lat,
+            "lon": p.lon,
+            "place": p.place,
+            "url": p.url,
+        }
+        for p in posts
+    ]
+    t = PostRow.__table__
+    stmt = (
+        insert(t)
+        .on_conflict_do_nothing(index_elements=["source", "source_id"])
+        .returning(t.c.id, t.c.source, t.c.source_id)
+    )
+    inserted = session.execute(stmt, rows).all()
+    if not inserted:
+        return WriteResult(new=0, duplicates=len(posts))
+    index = {(p.source, p.source_id): i for i, p in enumerate(posts)}
+    crows = []
+    counts: dict[tuple[str, str, str, datetime], list[int]] = defaultdict(lambda: [0, 0])
+    for post_id, source, source_id in inserted:
+        i = index[(source, source_id)]
+        post, label = posts[i], labels[i]
+        bucket = bucket_of(post.created_at)
+        crows.append(_classification_row(post_id, bucket, label))
+        if label.service:
+            c = counts[(label.service, label.country or "", label.admin1 or "", bucket)]
+            c[0] += 1
+            c[1] += int(label.outage)
+    session.execute(ClassificationRow.__table__.insert(), crows)
+    add_rollups(session, counts)
+    return WriteResult(new=len(inserted), duplicates=len(posts) - len(inserted))
+
+
+def _classification_row(post_id: int, bucket: datetime, label: Classification) -> dict:
+    return {
+        "post_id": post_id,
+        "bucket": bucket,
+        "outage": bool(label.outage),
+        "outage_score": float(label.outage_score),
+        "service": label.service,
+        "country": label.country,
+        "admin1": label.admin1,
+        "city": label.city,
+        "problem": label.problem,
+        "region_evidence": label.region_evidence,
+        "model_version": label.model_version,
+        "classified_at": datetime.now(timezone.utc),
+    }
+
+
+def add_rollups(session: Session, counts: dict[tuple[str, str, str, datetime], list[int]]) -> None:
+    """Add (n_posts, n_outage) to the rollup of each (service, country, admin1, bucket); negative values subtract."""
+    if not counts:
+        return
+    insert = _insert(session)
+    t = RollupRow.__table__
+    stmt = insert(t)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["service", "country", "admin1", "bucket"],
+        set_={"n_posts": t.c.n_posts + stmt.excluded.n_posts, "n_outage": t.c.n_outage + stmt.excluded.n_outage},
+    )
+    # A stable order keeps concurrent writers on PostgreSQL from deadlocking on the same rows.
+    values = [
+        {"service": k[0], "country": k[1], "admin1": k[2], "bucket": k[3], "n_posts": v[0], "n_outage": v[1]}
+        for k, v in sorted(counts.items())
+    ]
+    session.execute(stmt, values)
+
+
+def quarantine(session: Session, source: str, records: Iterable[tuple[str, str]]) -> int:
+    """Keep records that could not be parsed: (raw text, reason). The same raw record is kept once per source."""
+    rows = []
+    seen = set()
+    for raw, reason in records:
+        h = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+        if h in seen:
+            continue
+        seen.add(h)
+        rows.append({"source": source[:512], "raw_hash": h, "raw": raw, "reason": reason,
+                     "created_at": datetime.now(timezone.utc)})
+    if not rows:
+        return 0
+    t = QuarantineRow.__table__
+    stmt = _insert(session)(t).on_conflict_do_nothing(index_elements=["source", "raw_hash"]).returning(t.c.id)
+    return len(session.execute(stmt, rows).all())
+
+
+def get_cursor(session: Session, source: str, key: str) -> str | None:
+    return session.scalar(select(CursorRow.value).where(CursorRow.source == source, CursorRow.key == key))
+
+
+def set_cursor(session: Session, source: str, key: str, value: str) -> None:
+    """Upsert a collector cursor; call it in the session that stores the posts it covers."""
+    insert = _insert(session)
+    t = CursorRow.__table__
+    now = datetime.now(timezone.utc)
+    stmt = insert(t).values(source=source, key=key, value=value, updated_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=["source", "key"], set_={"value": value, "updated_at": now})
+    session.execute(stmt)

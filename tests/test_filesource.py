@@ -1,0 +1,62 @@
+import json
+
+import pytest
+
+from outageradar.ingest.filesource import Rejected, SourceFileError, read_posts
+from outageradar.ingest.post import Post
+
+
+def _write(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_jsonl_posts_and_quarantined_rows(tmp_path):
+    f = _write(tmp_path / "p.jsonl", [
+        json.dumps({"source": "x", "source_id": "1", "created_at": "2026-03-01T12:00:00Z", "text": "Xbox down",
+                    "author_id": "999", "username": "someone", "lat": 33.7, "lon": -84.4, "unknown": 1}),
+        "{not json",
+        json.dumps({"created_at": "2026-03-01T12:00:00Z", "text": ""}),
+        json.dumps({"text": "no time"}),
+        json.dumps([1, 2]),
+        json.dumps({"created_at": "2026-03-01T12:01:00Z", "text": "Gmail not working", "lat": "abc", "lon": 1}),
+        "",
+        json.dumps({"created_at": 1772366460, "text": "Slack down?"}),
+    ])
+    items = list(read_posts(f, salt="s"))
+    posts = [i for i in items if isinstance(i, Post)]
+    rejected = [i for i in items if isinstance(i, Rejected)]
+    assert [p.text for p in posts] == ["Xbox down", "Slack down?"]
+    first = posts[0]
+    assert first.author_hash and "999" not in first.author_hash and first.lat == 33.7
+    assert not hasattr(first, "username")
+    reasons = [r.reason for r in rejected]
+    assert len(rejected) == 5
+    assert any("invalid JSON" in r for r in reasons)
+    assert any("empty text" in r for r in reasons)
+    assert any("missing created_at" in r for r in reasons)
+    assert any("must be an object" in r for r in reasons)
+    assert any("lat is not a number" in r for r in reasons)
+    assert [r.line for r in rejected] == [2, 3, 4, 5, 6]
+
+
+def test_csv_with_derived_ids_is_stable(tmp_path):
+    f = _write(tmp_path / "p.csv", [
+        "created_at,text,user_location,extra",
+        "2026-03-01T12:00:00Z,\"Comcast down in Decatur, GA\",\"Decatur, GA\",x",
+        "2026-03-01T12:00:00Z,short row",
+    ])
+    a = list(read_posts(f, salt="s"))
+    b = list(read_posts(f, salt="s"))
+    assert isinstance(a[0], Post) and a[0].source == "file" and a[0].user_location == "Decatur, GA"
+    assert a[0].source_id == b[0].source_id
+    assert isinstance(a[1], Rejected) and "expected 4 fields" in a[1].reason
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(SourceFileError, match="no such file"):
+        list(read_posts(tmp_path / "missing.jsonl", salt="s"))
+    with pytest.raises(SourceFileError, match="cannot tell the format"):
+        list(read_posts(_write(tmp_path / "p.txt", ["x"]), salt="s"))
+    with pytest.raises(SourceFileError, match="no 'text' column"):
+        list(read_posts(_write(tmp_path / "p.csv", ["a,b", "1,2"]), salt="s"))
