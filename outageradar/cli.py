@@ -31,8 +31,8 @@ app.add_typer(detect_app, name="detect")
 app.add_typer(report_app, name="report")
 app.add_typer(model_app, name="model")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = typer.Option(None, "--db", help="Database URL (default: $OUTAGERADAR_DATABASE_URL, the config file, "
                         "or sqlite:///outageradar.db).")

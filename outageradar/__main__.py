@@ -1,0 +1,3 @@
+from outageradar.cli import main
+
+main()
