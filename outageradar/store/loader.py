@@ -76,3 +76,35 @@ def load(
         flush()
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+@dataclass
+class PageResult:
+    new: int
+    duplicates: int
+    quarantined_new: int
+
+
+def store_page(
+    factory: sessionmaker[Session],
+    posts: list[Post],
+    tagger,
+    cursors: dict[tuple[str, str], str] | None = None,
+    rejected: Iterable[tuple[str, str]] = (),
+    quarantine_source: str = "",
+) -> PageResult:
+    """Store one collector page and move its cursors in the same transaction.
+
+    ``cursors`` maps (source, key) to the new cursor value; ``rejected`` holds (raw, reason) records to quarantine
+    under ``quarantine_source``. Either everything is committed or nothing: a page that fails leaves the cursors
+    where they were, so the next pass fetches it again, and the unique key drops what was already stored.
+    """
+    from outageradar.store.writer import set_cursor
+
+    labels = tagger.classify_posts(posts) if posts else []
+    with factory() as session, session.begin():
+        result = store_posts(session, posts, labels)
+        q = quarantine(session, quarantine_source or "collector", rejected)
+        for (source, key), value in (cursors or {}).items():
+            set_cursor(session, source, key, value)
+    return PageResult(result.new, result.duplicates, q)
