@@ -181,6 +181,8 @@ def _ramp(ts: datetime, start: datetime, end: datetime) -> float:
 def _post(rng: random.Random, ts: datetime, service: str, region: tuple, templates: list[str]) -> dict:
     country, admin1, city, lat, lon, profile, *_ = region
     aliases, thing = SERVICES[service]
+    if templates is CHATTER_TEMPLATES:  # chatter names the service, it is not addressed to its support handle
+        aliases = [a for a in aliases if not a.startswith("@")]
     alias = rng.choice(aliases)
     how = rng.random()
     where = ""

@@ -12,8 +12,9 @@ the regions that spiked with their report counts and expectations, the problem t
 
 Confidence, from how widely the service is failing:
 - **strong**: three or more regions spike together, or regions in two or more countries — "an outage across locations";
-- **moderate**: two regions, or the service's total spikes with at least ``moderate_total`` reports;
-- **weak**: one region, or a small rise of the total alone.
+- **moderate**: two regions, or the service's total spikes with at least ``moderate_total`` reports and most of the
+  excess is not in one region (a diffuse rise, e.g. from posts that name no place);
+- **weak**: one region (however many reports: a local problem), or a small rise of the total alone.
 
 Incidents are stored in ``incidents`` and matched to earlier detections of the same service that overlap in time
 (within ``merge_gap``), which are updated rather than duplicated when new data arrives.
@@ -182,9 +183,12 @@ def _detect_service(store, service, regions, buckets, hist_start, first_today, p
         countries = {r["country"] for r in spiking}
         reports = int(total[sl].sum())
         total_anom = bool(total_res.anomalous[sl].any())
+        excess = reports - float(total_res.expected[sl].sum())
+        regional_excess = sum(r["reports"] - r["expected"] for r in spiking)
+        diffuse = total_anom and reports >= params.moderate_total and regional_excess < 0.5 * excess
         if len(spiking) >= 3 or len(countries) >= 2:
             confidence = "strong"
-        elif len(spiking) == 2 or (total_anom and reports >= params.moderate_total):
+        elif len(spiking) == 2 or diffuse:
             confidence = "moderate"
         else:
             confidence = "weak"

@@ -56,7 +56,8 @@ def problem_counts(store, service: str, start: datetime, end: datetime) -> dict[
 
 
 def sample_posts(store, service: str, start: datetime, end: datetime, limit: int = 5) -> list[dict]:
-    """The most confident outage reports of a service in a window, one per distinct text."""
+    """Representative outage reports of a service in a window: the most confident, one per distinct text, taking
+    each region in turn so the samples show the spread of the incident."""
     q = (
         select(PostRow.source, PostRow.created_at, PostRow.text, PostRow.url, ClassificationRow.outage_score,
                ClassificationRow.country, ClassificationRow.admin1, ClassificationRow.city)
@@ -64,23 +65,31 @@ def sample_posts(store, service: str, start: datetime, end: datetime, limit: int
         .where(ClassificationRow.service == service, ClassificationRow.outage.is_(True),
                ClassificationRow.bucket >= start, ClassificationRow.bucket < end)
         .order_by(ClassificationRow.outage_score.desc(), PostRow.created_at)
-        .limit(limit * 20)
+        .limit(limit * 40)
     )
-    out, seen = [], set()
+    by_region: dict[tuple, list[dict]] = {}
+    seen = set()
     with store.session() as s:
         for row in s.execute(q).all():
             key = " ".join(row.text.lower().split())
             if key in seen:
                 continue
             seen.add(key)
-            out.append({
+            by_region.setdefault((row.country, row.admin1), []).append({
                 "source": row.source, "created_at": row.created_at.isoformat(), "text": row.text, "url": row.url,
                 "outage_score": round(row.outage_score, 3),
                 "region": ", ".join(p for p in (row.city, row.admin1, row.country) if p),
             })
+    out: list[dict] = []
+    queues = list(by_region.values())
+    while queues and len(out) < limit:
+        for q_ in list(queues):
             if len(out) >= limit:
                 break
-    return out
+            out.append(q_.pop(0))
+            if not q_:
+                queues.remove(q_)
+    return sorted(out, key=lambda p: p["created_at"])
 
 
 def incidents_between(store, start: datetime, end: datetime) -> list[IncidentRow]:

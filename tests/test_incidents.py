@@ -1,0 +1,96 @@
+"""Incidents from rollups: one strong incident for a multi-region outage, weak or none for a local blip,
+stored once and updated as data arrives. Posts are written with known classifications (no model involved)."""
+
+import random
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from outageradar.classify.result import Classification
+from outageradar.ingest.post import Post
+from outageradar.reports.incidents import detect_day
+from outageradar.store.models import IncidentRow
+from outageradar.store.writer import store_posts
+
+DAY = date(2026, 5, 20)
+START = datetime(2026, 5, 10, tzinfo=timezone.utc)
+REGIONS = [("US", "Georgia"), ("US", "Texas"), ("GB", "England"), ("US", "Ohio"), ("CA", "Ontario"), ("NG", "Lagos")]
+
+
+def _background(rng, days=11):
+    """A quiet trickle of reports for two services in every region, with a daily rhythm."""
+    out = []
+    for b in range(days * 288):
+        ts = START + timedelta(minutes=5 * b)
+        rate = 0.04 * (1.5 + __import__("math").sin(2 * 3.14159 * (ts.hour - 9) / 24))
+        for service in ("Xbox Live", "Comcast Xfinity"):
+            for country, admin1 in REGIONS:
+                if rng.random() < rate:
+                    out.append((ts + timedelta(seconds=rng.randrange(300)), service, country, admin1))
+    return out
+
+
+def _burst(rng, service, regions, start, minutes, per_bucket):
+    out = []
+    for m in range(0, minutes, 5):
+        for country, admin1 in regions:
+            for _ in range(per_bucket):
+                out.append((start + timedelta(minutes=m, seconds=rng.randrange(300)), service, country, admin1))
+    return out
+
+
+def _write(store, events, offset=0):
+    posts, labels = [], []
+    for i, (ts, service, country, admin1) in enumerate(events):
+        posts.append(Post("test", f"p{offset + i}", ts, f"{service} down"))
+        labels.append(Classification(True, 0.95, service, country, admin1, None, "connectivity", "text", "t"))
+    with store.session() as s, s.begin():
+        store_posts(s, posts, labels)
+
+
+def test_multi_region_outage_is_one_strong_incident_and_local_blip_is_weak(store):
+    rng = random.Random(5)
+    outage_start = datetime(2026, 5, 20, 14, 5, tzinfo=timezone.utc)
+    events = _background(rng)
+    events += _burst(rng, "Xbox Live", REGIONS[:3], outage_start, 60, 6)
+    events += _burst(rng, "Comcast Xfinity", [("US", "Ohio")], datetime(2026, 5, 20, 3, 0, tzinfo=timezone.utc), 20, 6)
+    _write(store, events)
+    result = detect_day(store, DAY)
+    xbox = [i for i in result.incidents if i.service == "Xbox Live"]
+    assert len(xbox) == 1
+    inc = xbox[0]
+    assert inc.confidence == "strong"
+    assert {(r["country"], r["admin1"]) for r in inc.regions} == set(REGIONS[:3])
+    assert abs((inc.started_at - outage_start).total_seconds()) <= 600
+    assert inc.ended_at <= outage_start + timedelta(minutes=90)
+    assert inc.total_reports > 3 * inc.expected_reports
+    assert inc.problems == {"connectivity": inc.problems["connectivity"]} and inc.samples
+    comcast = [i for i in result.incidents if i.service == "Comcast Xfinity"]
+    assert all(i.confidence == "weak" for i in comcast)
+    assert all({(r["country"], r["admin1"]) for r in i.regions} <= {("US", "Ohio")} for i in comcast)
+
+
+def test_quiet_day_has_no_incidents(store):
+    _write(store, _background(random.Random(9)))
+    assert detect_day(store, DAY).incidents == []
+
+
+def test_incidents_are_updated_not_duplicated(store):
+    rng = random.Random(6)
+    outage_start = datetime(2026, 5, 20, 10, 0, tzinfo=timezone.utc)
+    _write(store, _background(rng) + _burst(rng, "Xbox Live", REGIONS[:3], outage_start, 30, 6))
+    first = detect_day(store, DAY, now=outage_start + timedelta(minutes=35))
+    assert [i.service for i in first.incidents] == ["Xbox Live"]
+    assert first.incidents[0].status == "ongoing"
+    # more data arrives: the outage goes on for another half hour
+    _write(store, _burst(rng, "Xbox Live", REGIONS[:3], outage_start + timedelta(minutes=30), 30, 6), offset=10**6)
+    second = detect_day(store, DAY, now=outage_start + timedelta(hours=3))
+    with store.session() as s:
+        rows = s.scalars(select(IncidentRow)).all()
+    assert len(rows) == 1
+    assert rows[0].id == first.incidents[0].id == second.incidents[0].id
+    assert rows[0].ended_at > first.incidents[0].ended_at and rows[0].status == "resolved"
+    assert rows[0].total_reports > first.incidents[0].total_reports
+    detect_day(store, DAY)
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(IncidentRow)) == 1
