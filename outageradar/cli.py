@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -30,6 +30,8 @@ app.add_typer(classify_app, name="classify")
 app.add_typer(detect_app, name="detect")
 app.add_typer(report_app, name="report")
 app.add_typer(model_app, name="model")
+config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -127,6 +129,115 @@ def _count_lines(path: Path) -> int | None:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             n += chunk.count(b"\n")
     return n
+
+
+# ---------------------------------------------------------------- ingest: collectors (X, Reddit, Mastodon, Bluesky)
+def _ingest_setup(db: str | None):
+    from outageradar.classify.catalog import ServiceCatalog
+    from outageradar.config import load_settings
+    from outageradar.ingest.sources import load_ingest_config
+
+    settings = load_settings(db)
+    return settings, load_ingest_config(settings), list(ServiceCatalog.default().services.values())
+
+
+def _one_pass(store, settings, cfg, services, sources, stop=None):
+    from outageradar.classify.tagger import Tagger
+    from outageradar.ingest.runner import PassResult, run_pass
+    from outageradar.ingest.schedule import SKIPPED, locked_pass
+    from outageradar.ingest.sources import build_collectors
+
+    collectors = build_collectors(cfg, services, settings.salt(), only=sources or None)
+    result = locked_pass(store.engine, lambda: run_pass(store.factory, Tagger(), collectors, stop=stop))
+    return result if result is not None else PassResult(skipped=SKIPPED)
+
+
+@ingest_app.command("run")
+def ingest_run(
+    source: list[str] = typer.Option([], "--source", help="x, reddit, mastodon or bluesky; repeat for several (default: every enabled source)."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """One incremental pass over the configured sources; prints new posts per source and query."""
+    settings, cfg, services = _ingest_setup(db)
+    store = _store(db)
+    result = _one_pass(store, settings, cfg, services, source)
+    for line in result.lines():
+        out.print(line, highlight=False, markup=False)
+    if result.all_failed:
+        raise CliError("every source failed")
+
+
+@ingest_app.command("schedule")
+def ingest_schedule(
+    every: Optional[str] = typer.Option(None, "--every", help="Interval such as 5m, 90s, 1h (default: [schedule] every, or 5m)."),
+    source: list[str] = typer.Option([], "--source", help="Only these sources; repeat for several."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Run ingest passes on a schedule (never two at once, even across processes); Ctrl-C/SIGTERM stops."""
+    import threading
+
+    from outageradar.ingest.schedule import run_schedule
+    from outageradar.ingest.sources import parse_every
+
+    settings, cfg, services = _ingest_setup(db)
+    seconds = parse_every(every or cfg.every)
+    store = _store(db)
+    stop = threading.Event()
+
+    def job() -> None:
+        result = _one_pass(store, settings, cfg, services, source, stop=stop)
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        for line in result.lines(per_query=False):
+            out.print(f"[{stamp}] {line}", highlight=False, markup=False)
+
+    run_schedule(seconds, job, stop=stop, log=lambda m: err.print(m, highlight=False, markup=False))
+    err.print("stopped")
+
+
+@ingest_app.command("stream")
+def ingest_stream(
+    source: str = typer.Argument(..., help="Only 'bluesky' (the Jetstream firehose) streams."),
+    url: Optional[str] = typer.Option(None, "--url", help="Jetstream websocket URL (default: [sources.bluesky] jetstream_url)."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Stream the Bluesky Jetstream firehose, keep posts that mention catalog services, store them in batches."""
+    import threading
+
+    from outageradar.classify.tagger import Tagger
+    from outageradar.ingest.jetstream import JetstreamCollector, JetstreamFilter
+    from outageradar.ingest.schedule import install_stop_signals
+    from outageradar.ingest.sources import jetstream_terms
+
+    if source != "bluesky":
+        raise CliError(f"cannot stream {source!r}: only 'bluesky' streams")
+    settings, cfg, services = _ingest_setup(db)
+    sec = cfg.sources["bluesky"]
+    store = _store(db)
+    stop = threading.Event()
+    filt = JetstreamFilter(jetstream_terms(cfg, services), require_cue=sec["stream_require_cue"])
+    coll = JetstreamCollector(store.factory, Tagger(), filt, settings.salt(), url=url or sec["jetstream_url"],
+                              batch_size=int(sec["stream_batch_size"]), flush_seconds=float(sec["stream_flush_seconds"]),
+                              stop=stop, log=lambda m: err.print(m, highlight=False, markup=False))
+    restore = install_stop_signals(stop)
+    try:
+        stats = coll.run()
+    finally:
+        restore()
+    out.print(f"bluesky stream: {stats.lines:,} events read, {stats.matched:,} matched, {stats.new:,} new posts, "
+              f"{stats.quarantined:,} quarantined, {stats.reconnects:,} reconnects; cursor {stats.cursor}")
+
+
+# ---------------------------------------------------------------- config
+@config_app.command("show")
+def config_show() -> None:
+    """Print the effective configuration (file, defaults, environment) with every secret masked."""
+    import json
+
+    from outageradar.config import load_settings
+    from outageradar.ingest.sources import effective_config, load_ingest_config
+
+    settings = load_settings()
+    out.print_json(json.dumps(effective_config(settings, load_ingest_config(settings)), default=str))
 
 
 # ---------------------------------------------------------------- classify
@@ -233,6 +344,26 @@ def report_daily(
     _print_incidents(result.incidents)
     for path in result.files:
         out.print(f"wrote {path}")
+
+
+@report_app.command("live")
+def report_live(
+    hours: float = typer.Option(6.0, min=0.25, help="How far back to look."),
+    at: Optional[str] = typer.Option(None, "--at", help="Look back from this UTC time (ISO 8601) instead of now."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Detect and print the incidents of the last hours as a table."""
+    from outageradar.reports.live import live_incidents
+
+    try:
+        now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
+    except ValueError:
+        raise CliError(f"--at must be an ISO 8601 time, got {at!r}") from None
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    incidents = live_incidents(_store(db), now, hours)
+    out.print(f"incidents between {now - timedelta(hours=hours):%Y-%m-%d %H:%M} and {now:%Y-%m-%d %H:%M} UTC")
+    _print_incidents(incidents)
 
 
 # ---------------------------------------------------------------- demo

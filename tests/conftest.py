@@ -77,3 +77,17 @@ def _isolated_config(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTAGERADAR_AUTHOR_SALT", "test-salt")
     monkeypatch.delenv("OUTAGERADAR_DATABASE_URL", raising=False)
     monkeypatch.delenv("OUTAGERADAR_CONFIG", raising=False)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """Run ``outageradar demo`` once for the session: (folder, database URL, completed process)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder}/demo.db"
+    env = {**os.environ, "COLUMNS": "200", "XDG_CONFIG_HOME": str(folder / "xdg"), "OUTAGERADAR_AUTHOR_SALT": "t"}
+    proc = subprocess.run([sys.executable, "-m", "outageradar", "demo", "--out", str(folder / "reports"), "--db", url],
+                          capture_output=True, text=True, cwd=folder, env=env, timeout=900)
+    return folder, url, proc

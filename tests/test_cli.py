@@ -12,7 +12,7 @@ from outageradar.cli import app
 COMMANDS = [
     [], ["db"], ["db", "upgrade"], ["db", "status"], ["ingest"], ["ingest", "file"], ["classify"],
     ["classify", "file"], ["classify", "stored"], ["detect"], ["detect", "series"], ["detect", "run"], ["report"],
-    ["report", "daily"], ["demo"], ["model"], ["model", "train"], ["model", "evaluate"],
+    ["report", "daily"], ["report", "live"], ["demo"], ["model"], ["model", "train"], ["model", "evaluate"],
 ]
 
 

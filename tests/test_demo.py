@@ -1,7 +1,6 @@
 """The demo is the main job end to end: it must find the injected outage and write the report files."""
 
 import json
-import os
 import subprocess
 import sys
 
@@ -10,13 +9,11 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def test_demo_finds_the_injected_outage(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "outageradar", "demo", "--out", str(tmp_path / "reports"),
-                        "--db", f"sqlite:///{tmp_path}/demo.db"], capture_output=True, text=True, cwd=tmp_path,
-                       env={**os.environ, "COLUMNS": "200"}, timeout=600)
+def test_demo_finds_the_injected_outage(demo_run):
+    folder, _, r = demo_run
     assert r.returncode == 0, r.stderr[-2000:]
     assert "FOUND the injected outage" in r.stdout
-    reports = tmp_path / "reports"
+    reports = folder / "reports"
     (md,) = reports.glob("outageradar-*.md")
     (js,) = reports.glob("outageradar-*.json")
     (html,) = reports.glob("outageradar-*.html")
