@@ -1,0 +1,621 @@
+"""Service catalog and service matcher: which service is a post about, and which one is failing?
+
+Catalog
+-------
+The packaged ``data/services.yaml`` lists the services people report outages for (schema and how to add a service in
+``data/README.md``). Each :class:`Service` has a canonical ``name`` (the labelling convention of the project:
+``"Comcast Xfinity"``, ``"power (Eversource)"``), ``aliases`` (names that always count), ``ambiguous`` (names that are
+also ordinary words, such as ``orange`` or ``spectrum``, and need context), ``hashtags`` and ``handles``, an optional
+``parent`` (``iMessage`` -> ``Apple``) with ``refiners`` (words that turn a parent mention into this sub-service), and a
+``generic`` flag for the fallback services ``power grid``, ``water`` and ``internet`` whose aliases are trigger phrases
+("power outage", "no internet") used only when no named service is mentioned.
+
+Matching (one pass)
+-------------------
+Every alias, hashtag, handle and refiner is compiled into one Aho-Corasick automaton together with three small
+vocabularies: *failure cues* ("down", "not working", "outage", "no signal", "error" ...), *context words* per category
+("internet", "network", "app", "servers" ...) and *blockers* ("orange juice", "blue sky", "autism spectrum" ...).
+Keys are stored lower-cased, with punctuation turned into spaces and padded as ``" key "``. A post is lower-cased once
+and mapped to a same-length copy in which every non-word character is a space (a byte-table translate; non-ASCII posts
+add one regex pass), padded, and scanned once: the padding makes the automaton report whole words only, so "sky" never
+matches inside "skype", "line" never inside "online", and "at&t" matches "AT&T" and "at & t". Positions map 1:1 back to
+the original text. The character before a hit tells ``@handle`` and ``#hashtag`` apart (a handle key counts only after
+``@``, a hashtag key only after ``#``; an alias typed as ``@name``/``#name`` counts as handle/hashtag). Hits inside URLs
+(``pic.twitter.com/...``) are ignored. Where hits overlap, the longest wins ("verizon wireless" over "verizon").
+
+Ambiguous aliases count only when (1) no blocker touches them, (2) a context word of the service's category is within
+:data:`CONTEXT_WINDOW` characters, or the alias is capitalised and a failure cue is that near, and (3) they are not a
+lower-case acronym of :data:`SHORT_ACRONYM` letters or fewer ("bt" = but). "Orange network down" counts, "Orange juice"
+and "I ate an orange and then my bike broke down" do not.
+
+Choosing the failing service
+----------------------------
+Each named service gets the best score over its mentions: a base for the kind of mention (a handle among the accounts
+the post opens with 2.0; another handle, a hashtag, or an alias opening the post 1.5; other aliases 1.0), plus a
+proximity term ``2 / (1 + d / 20)`` with ``d`` the distance in characters to the nearest failure cue, plus
+:data:`INFRASTRUCTURE_PRIOR` for ISPs, carriers, utilities and clouds (their failure explains the apps failing on top of
+them). A sub-service absorbs its ancestors' evidence, so "iMessage not working @AppleSupport" -> ``iMessage``. The best
+score wins (ties: earliest mention); if the winner has sub-services whose refiners occur in the post, the one whose
+refiner is nearest a failure cue replaces it ("@AppleSupport I can't download songs" -> ``Apple Music``).
+When a power-outage phrase is present only infrastructure can beat ``power grid`` ("Power outage so Netflix won't
+load" -> ``power grid``). With no named service, the first generic service triggered in catalog order is returned
+(``power grid``, then ``water``, then ``internet``), else ``None``.
+
+Per post this is one lower-casing, one translate, one automaton pass and work linear in the (few) hits: a few
+microseconds per tweet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import yaml
+
+CATEGORIES: tuple[str, ...] = (
+    "messaging",
+    "social",
+    "email_productivity",
+    "cloud_cdn",
+    "developer",
+    "gaming",
+    "streaming",
+    "banking_payments",
+    "crypto",
+    "isp",
+    "mobile_carrier",
+    "power_utility",
+    "ecommerce",
+    "transport_app",
+    "other",
+)
+SCHEMA_KEYS = frozenset(
+    {"name", "company", "category", "countries", "aliases", "hashtags", "handles", "ambiguous", "status_page",
+     "parent", "generic", "refiners"}
+)
+REQUIRED_KEYS = ("name", "company", "category", "countries")
+LIST_KEYS = ("countries", "aliases", "hashtags", "handles", "ambiguous", "refiners")
+_HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,50}$")
+_COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|GLOBAL)$")
+
+#: how far (characters) a context word may be from an ambiguous alias
+CONTEXT_WINDOW = 80
+#: ambiguous aliases this short (bt, ee, o2, ups, hp, nab) count only when not written in lower case
+SHORT_ACRONYM = 3
+#: base score per mention kind (see module docstring)
+KIND_WEIGHT = {"alias": 1.0, "hashtag": 1.5, "handle": 1.5}
+ADDRESSED_WEIGHT = 2.0
+#: categories whose failure explains failures of the apps people use over them ("Spectrum's internet is down,
+#: disconnecting my Google doc" -> Spectrum)
+INFRASTRUCTURE = frozenset({"isp", "mobile_carrier", "power_utility", "cloud_cdn"})
+INFRASTRUCTURE_PRIOR = 0.75
+PROXIMITY_WEIGHT = 2.0
+PROXIMITY_SCALE = 20.0
+
+#: phrases that say something is failing; the service nearest to one is taken as the failing one
+FAILURE_CUES: tuple[str, ...] = (
+    "down", "is down", "went down", "goes down", "going down", "outage", "outages", "out", "is out", "went out",
+    "not working", "isn't working", "isnt working", "not work", "won't work", "wont work", "doesn't work",
+    "doesnt work", "don't work", "didn't work", "stopped working", "never works", "not loading", "won't load",
+    "wont load", "not load", "can't load", "cant load", "won't connect", "can't connect", "cant connect",
+    "cannot connect", "unable", "can't", "cant", "cannot", "can not", "won't", "wont", "no signal", "no service",
+    "no network", "no internet", "no connection", "no data", "no wifi", "no power", "without power", "error", "errors",
+    "error code", "crash", "crashed", "crashes", "crashing", "offline", "slow", "so slow", "lag", "lagging", "laggy",
+    "buffering", "disconnect", "disconnected", "disconnecting", "disconnects", "dropping", "drops", "dropped",
+    "keeps dropping", "failing", "failed", "fails", "failure", "glitch", "glitchy", "problem", "problems", "issue",
+    "issues", "broken", "broke", "trash", "useless", "terrible", "poor", "fix", "fixed", "restore", "restored",
+    "hacked", "suspended", "servers", "server", "unstable", "timed out", "timeout", "not responding", "unreachable",
+    "maintenance", "what's going on", "whats going on", "what's wrong", "whats wrong", "wrong with", "sucks",
+    "not sending", "won't send", "not receiving", "can't log in", "can't login", "cant login", "can't sign in",
+    "packet loss", "high ping", "latency",
+)
+
+#: context words per category that make an ambiguous alias credible
+_TELECOM = (
+    "internet", "network", "signal", "data", "wifi", "wi-fi", "broadband", "router", "modem", "sim", "sim card", "4g",
+    "5g", "3g", "lte", "coverage", "bars", "calls", "call", "texts", "text", "cable", "tv", "phone", "landline",
+    "connection", "speed", "speeds", "mbps", "fibre", "fiber", "bundle", "bundles", "airtime", "customer care",
+    "service", "outage", "mobile", "cell", "provider", "isp", "hotspot", "mifi", "dns", "nbn", "packet loss", "ping",
+    "latency", "upload", "download",
+)
+_APP = ("app", "website", "site", "account", "login", "log in", "sign in", "password", "server", "servers", "online",
+        "update", "support", "outage", "service", "down", "not working", "error")
+CATEGORY_CONTEXT: dict[str, tuple[str, ...]] = {
+    "isp": _TELECOM,
+    "mobile_carrier": _TELECOM,
+    "power_utility": ("power", "outage", "outages", "electricity", "electric", "lights", "crews", "crew", "restore",
+                      "restored", "without power", "no power", "transformer", "outage map", "storm", "meter"),
+    "gaming": _APP + ("game", "games", "gaming", "console", "multiplayer", "matchmaking", "download", "store", "lobby",
+                      "play", "playing", "launcher", "patch", "ps4", "ps5", "pc"),
+    "banking_payments": _APP + ("card", "bank", "banking", "transfer", "payment", "payments", "transaction",
+                                "transactions", "atm", "balance", "deposit", "declined", "online banking"),
+    "crypto": _APP + ("exchange", "wallet", "withdrawal", "withdrawals", "deposit", "deposits", "trading", "btc",
+                      "eth", "crypto", "coins", "hack"),
+    "streaming": _APP + ("stream", "streaming", "episode", "show", "movie", "watch", "watching", "playing", "music",
+                         "songs", "song", "playlist", "tv", "buffering"),
+    "messaging": _APP + ("message", "messages", "send", "sending", "chat", "call", "calls", "meeting", "video"),
+    "social": _APP + ("feed", "post", "posts", "timeline", "dm", "dms", "tweets"),
+    "email_productivity": _APP + ("email", "emails", "mail", "inbox", "meeting", "calendar", "files", "docs"),
+    "cloud_cdn": _APP + ("api", "region", "console", "deploy", "instances", "dns", "cdn", "hosting", "cloud"),
+    "developer": _APP + ("api", "repo", "deploy", "build", "pipeline", "push", "pull", "packages", "ci"),
+    "ecommerce": _APP + ("order", "orders", "checkout", "cart", "delivery", "basket", "payment"),
+    "transport_app": _APP + ("booking", "flight", "flights", "train", "trains", "ride", "driver", "check in",
+                             "check-in", "ticket", "tickets"),
+    "other": _APP + ("phone", "iphone", "ipad", "mac", "device", "devices", "id", "icloud", "ios", "music", "email"),
+}
+
+#: phrases in which a common word is not a service ("orange juice", "blue sky", "autism spectrum")
+BLOCKERS: tuple[str, ...] = (
+    "juice", "orange juice", "fruit", "peel", "tree", "trees", "county", "color", "colour", "coloured", "colored",
+    "is the new black", "agent orange", "orange man", "apple pie", "apple juice", "apple cider", "apples",
+    "big apple", "apple tree", "bell pepper", "taco bell", "door bell", "doorbell", "bells", "blue sky",
+    "sky blue", "clear sky", "night sky", "sky high", "autism spectrum", "the spectrum",
+    "political spectrum", "on the spectrum", "spectrum disorder", "final frontier", "new frontier", "delta variant",
+    "river delta", "delta force", "on target", "off target", "target audience", "target market", "car chase",
+    "chase down", "wedding ring", "ring finger", "boxing ring", "onion ring", "onion rings", "diamond ring",
+    "the ring", "steam room", "steam engine", "full steam", "let off steam", "blow off steam", "under steam",
+    "zoom in", "zoom out", "zoomed", "outlook on", "outlook for", "weather outlook", "economic outlook",
+    "duke of", "the duke", "sprint finish", "nest egg", "the nest", "bird", "birds", "edison bulb", "thomas edison",
+    "gemini season", "a gemini", "im a gemini", "i'm a gemini", "blizzard warning", "snow", "winter",
+)
+
+_KIND_CODES = {"alias": 0, "ambiguous": 1, "hashtag": 2, "handle": 3, "generic": 4}
+_CUE, _CTX, _BLOCK, _REFINER = 5, 6, 7, 8
+_LEAD_RE = re.compile(r"^(?:RT\s+|\.)?(?:@\w+:?\s*)+")
+
+
+_Hit = tuple[int, int, int, int]
+
+
+class CatalogError(ValueError):
+    """The catalog file is malformed (schema, types, duplicates or dangling parents)."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """One catalog entry; see ``data/README.md`` for the meaning of each field."""
+
+    name: str
+    company: str
+    category: str
+    countries: tuple[str, ...]
+    aliases: tuple[str, ...]
+    hashtags: tuple[str, ...]
+    handles: tuple[str, ...]
+    ambiguous: tuple[str, ...]
+    status_page: str | None
+    parent: str | None = None
+    generic: bool = False
+    refiners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A service named in a post: ``text[start:end]``; kind is 'alias', 'hashtag', 'handle' or 'generic'."""
+
+    service: str
+    start: int
+    end: int
+    kind: str
+
+
+def _str_list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if value is None:
+        value = []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogError(f"{where}: '{key}' must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _parse_service(entry: Any, index: int) -> Service:
+    where = f"service #{index}"
+    if not isinstance(entry, dict):
+        raise CatalogError(f"{where}: expected a mapping, got {type(entry).__name__}")
+    unknown = set(entry) - SCHEMA_KEYS
+    if unknown:
+        raise CatalogError(f"{where}: unknown keys {sorted(unknown)}")
+    for key in REQUIRED_KEYS:
+        if key not in entry:
+            raise CatalogError(f"{where}: missing required key '{key}'")
+    name, company, category = entry["name"], entry["company"], entry["category"]
+    for key, value in (("name", name), ("company", company), ("category", category)):
+        if not isinstance(value, str) or not value.strip():
+            raise CatalogError(f"{where}: '{key}' must be a non-empty string")
+    where = f"service {name!r}"
+    if category not in CATEGORIES:
+        raise CatalogError(f"{where}: unknown category {category!r} (allowed: {', '.join(CATEGORIES)})")
+    lists = {key: _str_list(entry, key, where) for key in LIST_KEYS}
+    if not lists["countries"]:
+        raise CatalogError(f"{where}: 'countries' must not be empty (use [GLOBAL])")
+    for country in lists["countries"]:
+        if not _COUNTRY_RE.match(country):
+            raise CatalogError(f"{where}: country {country!r} is not an ISO alpha-2 code or GLOBAL")
+    for tag in lists["hashtags"] + lists["handles"]:
+        if not _HANDLE_RE.match(tag):
+            raise CatalogError(f"{where}: hashtag/handle {tag!r} must be letters, digits or _ without #/@")
+    status = entry.get("status_page")
+    if status is not None and (not isinstance(status, str) or not status.startswith(("http://", "https://"))):
+        raise CatalogError(f"{where}: 'status_page' must be an http(s) URL")
+    parent = entry.get("parent")
+    if parent is not None and (not isinstance(parent, str) or not parent.strip()):
+        raise CatalogError(f"{where}: 'parent' must be a service name")
+    generic = entry.get("generic", False)
+    if not isinstance(generic, bool):
+        raise CatalogError(f"{where}: 'generic' must be true or false")
+    both = {a.lower() for a in lists["aliases"]} & {a.lower() for a in lists["ambiguous"]}
+    if both:
+        raise CatalogError(f"{where}: {sorted(both)} listed both as alias and as ambiguous")
+    if lists["refiners"] and parent is None:
+        raise CatalogError(f"{where}: 'refiners' need a 'parent' (they turn a parent mention into this service)")
+    if generic and (lists["ambiguous"] or lists["handles"]):
+        raise CatalogError(f"{where}: a generic service has trigger phrases in 'aliases' only")
+    if not (lists["aliases"] or lists["ambiguous"] or lists["hashtags"] or lists["handles"]):
+        raise CatalogError(f"{where}: needs at least one alias, hashtag or handle")
+    return Service(name=name.strip(), company=company.strip(), category=category, countries=lists["countries"],
+                   aliases=lists["aliases"], hashtags=lists["hashtags"], handles=lists["handles"],
+                   ambiguous=lists["ambiguous"], status_page=status, parent=parent, generic=generic,
+                   refiners=lists["refiners"])
+
+
+def _check_unique(services: list[Service]) -> None:
+    names: dict[str, str] = {}
+    for s in services:
+        key = s.name.lower()
+        if key in names:
+            raise CatalogError(f"duplicate service name {s.name!r}")
+        names[key] = s.name
+    owners: dict[str, str] = {}  # unconditional alias / handle / hashtag -> service
+    ambiguous: dict[str, str] = {}
+    for s in services:
+        for kind, values in (("alias", s.aliases), ("handle", s.handles), ("hashtag", s.hashtags)):
+            for v in values:
+                key = f"{kind}:{v.lower()}" if kind != "alias" else v.lower()
+                if key in owners and owners[key] != s.name:
+                    raise CatalogError(f"{kind} {v!r} is used by both {owners[key]!r} and {s.name!r}")
+                owners[key] = s.name
+        for v in s.ambiguous:
+            ambiguous.setdefault(v.lower(), s.name)
+    for alias, owner in ambiguous.items():
+        if alias in owners:
+            raise CatalogError(f"alias {alias!r} of {owners[alias]!r} is ambiguous for {owner!r}: list it as "
+                               "ambiguous in both")
+    for s in services:
+        seen = {s.name}
+        parent = s.parent
+        while parent is not None:
+            if parent.lower() not in names:
+                raise CatalogError(f"service {s.name!r}: parent {parent!r} is not in the catalog")
+            parent = names[parent.lower()]
+            if parent in seen:
+                raise CatalogError(f"service {s.name!r}: parent cycle through {parent!r}")
+            seen.add(parent)
+            parent = next(x.parent for x in services if x.name == parent)
+
+
+_ASCII_TO_SPACE = bytes(b if (chr(b).isalnum() or b == 95 or b >= 128) else 32 for b in range(256))
+# non-ASCII characters other than Latin, Greek and Cyrillic letters (punctuation such as ’ “ …, emoji, CJK/kana/hangul
+# written without spaces) act as word boundaries
+_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u03ff\u0400-\u052f]")
+
+
+def _normalise(low: str) -> str:
+    """Same-length copy of a lower-cased text with every non-word character turned into a space.
+
+    Keys are stored as " word " so the automaton reports whole words only. ASCII goes through a byte table (fast);
+    only posts with non-ASCII characters pay for one regex pass over them.
+    """
+    out = low.encode("utf-8", "surrogatepass").translate(_ASCII_TO_SPACE).decode("utf-8", "surrogatepass")
+    if not out.isascii():
+        out = _NON_ASCII_NON_WORD.sub(" ", out)
+    return out
+
+
+def _in_url(low: str, start: int, stop: int) -> bool:
+    """Whether ``low[start:stop]`` lies inside a URL (``http…``, ``www.…`` or ``host.tld/path``)."""
+    begin = max(low.rfind(" ", 0, start), low.rfind("\n", 0, start)) + 1
+    end = low.find(" ", stop)
+    token = low[begin:] if end < 0 else low[begin:end]
+    if token.startswith(("http", "www.")):
+        return True
+    host, slash, _ = token.partition("/")
+    if not slash or "." not in host:
+        return False
+    tld = host.rsplit(".", 1)[1]
+    return tld.isalpha() and len(tld) >= 2
+
+
+def _lower(text: str) -> str:
+    """Lower-case keeping every index aligned with ``text`` (a few characters change length when lower-cased)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+class ServiceCatalog:
+    """The services and a one-pass matcher over them (see the module docstring for the rules)."""
+
+    def __init__(self, services: list[Service]) -> None:
+        _check_unique(services)
+        self.services: dict[str, Service] = {s.name: s for s in services}
+        self._by_lower = {s.name.lower(): s for s in services}
+        self._names = [s.name for s in services]
+        self._generic_rank = {i: rank for rank, i in enumerate(i for i, s in enumerate(services) if s.generic)}
+        index = {s.name: i for i, s in enumerate(services)}
+        self._ancestors: list[tuple[int, ...]] = []
+        for s in services:
+            chain, parent = [], s.parent
+            while parent is not None:
+                p = self._by_lower[parent.lower()]
+                chain.append(index[p.name])
+                parent = p.parent
+            self._ancestors.append(tuple(chain))
+        self._category_bit = {c: 1 << i for i, c in enumerate(CATEGORIES)}
+        self._service_bit = [self._category_bit[s.category] for s in services]
+        self._alias_lookup: dict[str, Service] = {}
+        for s in services:
+            for a in s.aliases + s.handles:
+                self._alias_lookup.setdefault(a.lower(), s)
+        self._infrastructure = [s.category in INFRASTRUCTURE for s in services]
+        self._power_generic = {i for i, s in enumerate(services) if s.generic and s.category == "power_utility"}
+        self._automaton = self._build(services)
+
+    # ------------------------------------------------------------------ construction
+    def _build(self, services: list[Service]) -> Any:
+        table: dict[str, list[tuple[int, int]]] = {}
+
+        def add(key: str, code: int, payload: int) -> None:
+            key = _normalise(key.lower().strip().lstrip("#@"))
+            if key.strip():
+                table.setdefault(" " + key + " ", []).append((code, payload))
+
+        for i, s in enumerate(services):
+            for a in s.aliases:
+                add(a, _KIND_CODES["generic" if s.generic else "alias"], i)
+            for a in s.ambiguous:
+                add(a, _KIND_CODES["ambiguous"], i)
+            for h in s.hashtags:
+                add(h, _KIND_CODES["hashtag"], i)
+            for h in s.handles:
+                add(h, _KIND_CODES["handle"], i)
+            for r in s.refiners:
+                add(r, _REFINER, i)
+        for cue in FAILURE_CUES:
+            add(cue, _CUE, 0)
+        masks: dict[str, int] = {}
+        for category, words in CATEGORY_CONTEXT.items():
+            for w in words:
+                masks[w] = masks.get(w, 0) | self._category_bit[category]
+        for w, mask in masks.items():
+            add(w, _CTX, mask)
+        for b in BLOCKERS:
+            add(b, _BLOCK, 0)
+        automaton = ahocorasick.Automaton()
+        for key, entries in table.items():
+            cue = any(code == _CUE for code, _ in entries)
+            mask = 0
+            for code, payload in entries:
+                if code == _CTX:
+                    mask |= payload
+            block = any(code == _BLOCK for code, _ in entries)
+            named = tuple((code, payload) for code, payload in entries if code < _CUE)
+            refines = tuple(payload for code, payload in entries if code == _REFINER)
+            automaton.add_word(key, (len(key), cue, mask, block, named, refines))
+        automaton.make_automaton()
+        return automaton
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "ServiceCatalog":
+        """Load and validate a catalog YAML file; raises :class:`CatalogError` when it is malformed."""
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return cls.from_yaml(fh.read(), source=str(path))
+        except OSError as exc:
+            raise CatalogError(f"cannot read catalog {path}: {exc}") from None
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<string>") -> "ServiceCatalog":
+        """Build a catalog from YAML text of the packaged schema (``services:`` list)."""
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise CatalogError(f"{source}: not valid YAML: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("services"), list):
+            raise CatalogError(f"{source}: expected a mapping with a 'services' list")
+        if not data["services"]:
+            raise CatalogError(f"{source}: the 'services' list is empty")
+        try:
+            return cls([_parse_service(e, i) for i, e in enumerate(data["services"])])
+        except CatalogError as exc:
+            raise CatalogError(f"{source}: {exc}") from None
+
+    @classmethod
+    def default(cls) -> "ServiceCatalog":
+        """The packaged catalog (loaded once per process)."""
+        return _default_catalog()
+
+    # ------------------------------------------------------------------ lookup
+    def get(self, name: str) -> Service | None:
+        """A service by canonical name (any case), or by an unambiguous alias or handle."""
+        key = name.strip().lower().lstrip("@")
+        return self._by_lower.get(key) or self._alias_lookup.get(key)
+
+    def __len__(self) -> int:
+        return len(self.services)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._by_lower
+
+    # ------------------------------------------------------------------ matching
+    def _scan(self, text: str) -> tuple[list[_Hit], list[tuple[int, int]], list[tuple[int, int, int]]]:
+        """One automaton pass over ``text``.
+
+        Returns the accepted service hits ``(start, end, service index, kind code)``, the failure-cue spans and the
+        refiner hits ``(start, end, child index)``.
+        """
+        low = _lower(text)
+        padded = " " + _normalise(low) + " "
+        url_possible = "/" in low
+        raw: list[_Hit] = []
+        cues: list[tuple[int, int]] = []
+        ctx: list[tuple[int, int, int]] = []
+        blocks: list[tuple[int, int]] = []
+        refs: list[tuple[int, int, int]] = []
+        for last, (klen, cue, mask, block, named, refines) in self._automaton.iter(padded):
+            # keys are " word ": the word is text[start:stop]
+            stop = last - 1
+            start = stop - klen + 2
+            if cue:
+                cues.append((start, stop))
+            if mask:
+                ctx.append((start, stop, mask))
+            if block:
+                blocks.append((start, stop))
+            if refines:
+                for index in refines:
+                    refs.append((start, stop, index))
+            if not named or (url_possible and _in_url(low, start, stop)):
+                continue
+            prev = low[start - 1] if start else " "
+            for code, index in named:
+                if code == 2 or code == 3:  # hashtag / handle keys count only with their sign
+                    if prev == ("#" if code == 2 else "@"):
+                        raw.append((start - 1, stop, index, code))
+                elif code != 4 and (prev == "@" or prev == "#"):  # an alias typed as a handle or hashtag
+                    raw.append((start - 1, stop, index, 3 if prev == "@" else 2))
+                else:
+                    raw.append((start, stop, index, code))
+        if len(raw) > 1:  # the longest match wins where hits overlap
+            raw.sort(key=_hit_order)
+            kept: list[_Hit] = []
+            span = (-1, -1)  # the kept hit reaching furthest right
+            for h in raw:
+                if (h[1] <= span[1] and (h[0], h[1]) != span) or h in kept:
+                    continue  # inside a longer hit, or the same service matched twice (alias and handle)
+                kept.append(h)
+                if h[1] > span[1]:
+                    span = (h[0], h[1])
+            raw = kept
+        hits = [h for h in raw if h[3] != 1 or self._ambiguous_ok(text, h, ctx, cues, blocks)]
+        return hits, cues, refs
+
+    def _ambiguous_ok(self, text: str, hit: tuple[int, int, int, int], ctx: list[tuple[int, int, int]],
+                      cues: list[tuple[int, int]], blocks: list[tuple[int, int]]) -> bool:
+        start, stop, index, _ = hit
+        for b0, b1 in blocks:
+            if b0 <= stop + 1 and b1 >= start - 1:
+                return False
+        lower = text[start:stop].islower()
+        if lower and stop - start <= SHORT_ACRONYM:
+            return False  # "bt" (but), "ups", "hp" written in lower case are ordinary words
+        bit = self._service_bit[index]
+        lo, hi = start - CONTEXT_WINDOW, stop + CONTEXT_WINDOW
+        for c0, c1, mask in ctx:
+            if mask & bit and c1 >= lo and c0 <= hi and not (c0 >= start and c1 <= stop):
+                return True
+        if not lower:  # a capitalised name may also rest on a failure cue alone
+            for c0, c1 in cues:
+                if c1 >= lo and c0 <= hi:
+                    return True
+        return False
+
+    def mentions(self, text: str) -> list[Mention]:
+        """All service mentions in ``text`` in order (generic trigger phrases included, kind 'generic')."""
+        kinds = ("alias", "alias", "hashtag", "handle", "generic")
+        hits, _, _ = self._scan(text)
+        return [Mention(self._names[i], s, e, kinds[k]) for s, e, i, k in hits]
+
+    def identify(self, text: str) -> str | None:
+        """The service the post reports as failing (or is about), or ``None`` when none is named."""
+        hits, cues, refs = self._scan(text)
+        if not hits:
+            return None
+        if len(hits) == 1 or all(h[2] == hits[0][2] for h in hits):  # fast path: one service named
+            index, kind = hits[0][2], hits[0][3]
+            if kind == 4:
+                return self._names[index]
+            return self._names[self._refine(index, refs, cues) if refs else index]
+        best: dict[int, float] = {}
+        first: dict[int, int] = {}
+        generic: int | None = None
+        lead = -1
+        for start, stop, index, kind in hits:
+            if kind == 4:
+                if generic is None or self._generic_rank[index] < self._generic_rank[generic]:
+                    generic = index
+                continue
+            if kind == 3:
+                if lead < 0:
+                    m = _LEAD_RE.match(text) if text[:1] in "@.R" else None
+                    lead = m.end() if m else 0
+                weight = ADDRESSED_WEIGHT if start < lead else KIND_WEIGHT["handle"]
+            elif kind == 2:
+                weight = KIND_WEIGHT["hashtag"]
+            else:
+                if lead < 0:
+                    m = _LEAD_RE.match(text) if text[:1] in "@.R" else None
+                    lead = m.end() if m else 0
+                # an alias opening the post (after any handles) is its subject or addressee: "Tizeti your network..."
+                weight = KIND_WEIGHT["handle"] if start <= lead else KIND_WEIGHT["alias"]
+            if cues:
+                weight += PROXIMITY_WEIGHT / (1.0 + _distance(start, stop, cues) / PROXIMITY_SCALE)
+            if self._infrastructure[index]:
+                weight += INFRASTRUCTURE_PRIOR
+            if weight > best.get(index, -1.0):
+                best[index] = weight
+            first.setdefault(index, start)
+        if best and generic in self._power_generic:
+            # a power cut explains an app failing at the user's end: only infrastructure competes with it
+            best = {i: w for i, w in best.items() if self._infrastructure[i]}
+        if not best:
+            return None if generic is None else self._names[generic]
+        if len(best) > 1:  # a sub-service absorbs its ancestors' evidence
+            scores, absorbed = dict(best), set()
+            for index in scores:
+                for anc in self._ancestors[index]:
+                    if anc in scores:
+                        best[index] = max(best[index], scores[anc]) + 0.01
+                        first[index] = min(first[index], first[anc])
+                        absorbed.add(anc)
+            for anc in absorbed:
+                del best[anc]
+        winner = max(best, key=lambda i: (best[i], -first[i]))
+        if refs:
+            winner = self._refine(winner, refs, cues)
+        return self._names[winner]
+
+    def _refine(self, index: int, refs: list[tuple[int, int, int]], cues: list[tuple[int, int]]) -> int:
+        """Replace a parent by the descendant whose refiner words the post uses (nearest a failure cue wins)."""
+        best_child, best_d = index, -1
+        for start, stop, child in refs:
+            if index in self._ancestors[child]:
+                d = _distance(start, stop, cues) if cues else 0
+                if best_d < 0 or d < best_d:
+                    best_child, best_d = child, d
+        return best_child
+
+
+def _distance(start: int, stop: int, spans: list[tuple[int, int]]) -> int:
+    """Characters between ``[start, stop)`` and the nearest span (0 when they touch or overlap)."""
+    d = 1 << 30
+    for s0, s1 in spans:
+        gap = s0 - stop if s0 >= stop else (start - s1 if s1 <= start else 0)
+        if gap < d:
+            d = gap
+    return d
+
+
+def _hit_order(hit: _Hit) -> tuple[int, int]:
+    return hit[0], hit[0] - hit[1]
+
+
+@lru_cache(maxsize=1)
+def _default_catalog() -> ServiceCatalog:
+    text = resources.files("outageradar.classify").joinpath("data/services.yaml").read_text(encoding="utf-8")
+    return ServiceCatalog.from_yaml(text, source="outageradar/classify/data/services.yaml")

@@ -1,0 +1,272 @@
+"""Tests for the service catalog and matcher (outageradar.classify.catalog)."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from outageradar.classify.catalog import CATEGORIES, CatalogError, Mention, Service, ServiceCatalog
+from shared_data import require
+
+
+@pytest.fixture(scope="module")
+def cat() -> ServiceCatalog:
+    return ServiceCatalog.default()
+
+
+# ---------------------------------------------------------------- schema of the packaged catalog
+
+
+def test_catalog_size_and_categories(cat: ServiceCatalog) -> None:
+    assert len(cat.services) >= 150
+    used = {s.category for s in cat.services.values()}
+    assert used == set(CATEGORIES)
+    assert all(isinstance(s, Service) and s.countries for s in cat.services.values())
+
+
+def test_default_is_cached(cat: ServiceCatalog) -> None:
+    assert ServiceCatalog.default() is cat
+
+
+def test_no_alias_shared_unless_ambiguous(cat: ServiceCatalog) -> None:
+    owners: dict[str, set[str]] = defaultdict(set)
+    for s in cat.services.values():
+        for a in s.aliases:
+            owners[a.lower()].add(s.name)
+    shared = {a: names for a, names in owners.items() if len(names) > 1}
+    assert not shared
+    ambiguous = {a.lower() for s in cat.services.values() for a in s.ambiguous}
+    assert not ambiguous & set(owners)
+
+
+def test_handles_and_hashtags_unique(cat: ServiceCatalog) -> None:
+    for field in ("handles", "hashtags"):
+        seen: dict[str, str] = {}
+        for s in cat.services.values():
+            for h in getattr(s, field):
+                assert h.lower() not in seen or seen[h.lower()] == s.name, (field, h)
+                seen[h.lower()] = s.name
+                assert not h.startswith(("@", "#"))
+
+
+def test_guide_names_present(cat: ServiceCatalog) -> None:
+    for name in ("iMessage", "iCloud", "App Store", "Xbox Live", "PlayStation Network", "Spotify", "Comcast Xfinity",
+                 "Spectrum", "Verizon Wireless", "AT&T", "T-Mobile", "Airtel Uganda", "MTN Uganda", "Spectranet",
+                 "Binance", "Amazon", "Uber", "power grid", "power (Eversource)", "internet"):
+        assert name in cat, name
+    assert cat.get("Eversource") is cat.services["power (Eversource)"]
+    assert cat.get("@comcastcares").name == "Comcast Xfinity"
+    assert cat.get("imessage").name == "iMessage"
+    assert cat.get("no such service") is None
+
+
+def test_sub_services_have_parents(cat: ServiceCatalog) -> None:
+    for child in ("iMessage", "iCloud", "FaceTime", "App Store", "Apple Music", "Apple Pay"):
+        assert cat.services[child].parent == "Apple"
+    for child in ("Outlook", "Microsoft Teams", "Azure", "Xbox Live"):
+        assert cat.services[child].parent == "Microsoft"
+    for child in ("Gmail", "YouTube", "Google Cloud"):
+        assert cat.services[child].parent == "Google"
+
+
+# ---------------------------------------------------------------- matching rules
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Skype keeps dropping my calls", "Skype"),  # no Sky inside Skype
+        ("I have been online all day and the internet is fine", None),  # no LINE inside online
+        ("pay attention to the download speed", None),  # no AT&T in attention, no cue inside download
+        ("Spectranet has been useless all week", "Spectranet"),  # not Spectrum
+        ("AT&T outage in Dallas", "AT&T"),
+        ("T-Mobile has no signal in my area", "T-Mobile"),
+        ("Sainsbury’s website is down", "Sainsbury's"),
+    ],
+)
+def test_word_boundaries(cat: ServiceCatalog, text: str, expected: str | None) -> None:
+    assert cat.identify(text) == expected
+
+
+def test_handles_and_hashtags(cat: ServiceCatalog) -> None:
+    text = "#xboxdown again? @XboxSupport"
+    ms = cat.mentions(text)
+    assert [(m.service, m.kind) for m in ms] == [("Xbox Live", "hashtag"), ("Xbox Live", "handle")]
+    for m in ms:
+        assert text[m.start:m.end].lower() in ("#xboxdown", "@xboxsupport")
+    assert cat.identify("@comcastcares my modem cannot connect") == "Comcast Xfinity"
+    # an alias typed as a handle counts as a handle; a handle-only word without @ does not count
+    assert [m.kind for m in cat.mentions("@Suddenlink internet out")] == ["handle"]
+    assert cat.identify("I need support with my account") is None
+    assert cat.identify("@Support my account is locked") == "Twitter"
+
+
+def test_mentions_positions_survive_unicode(cat: ServiceCatalog) -> None:
+    text = "İstanbul: Netflix is down 😡 and so is Spotify"
+    ms = cat.mentions(text)
+    assert [m.service for m in ms] == ["Netflix", "Spotify"]
+    assert all(isinstance(m, Mention) for m in ms)
+    assert [text[m.start:m.end] for m in ms] == ["Netflix", "Spotify"]
+
+
+def test_urls_are_not_mentions(cat: ServiceCatalog) -> None:
+    assert cat.identify("Outage again pic.twitter.com/nxXbbTFUdk") is None
+    assert cat.identify("see https://www.youtube.com/watch?v=abc") is None
+    assert cat.identify("No school 9/9....Power outage") == "power grid"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Orange juice is the best breakfast", None),
+        ("I ate an orange and then my bike broke down", None),
+        ("Orange network down again in Lyon, no signal", "Orange"),
+        ("my orange 4g data is not working", "Orange"),
+        ("Time to sleep, it is three o'clock", None),
+        ("Three days without a reply, what time is it", None),
+        ("Target practice at the range", None),
+        ("Target app keeps crashing at checkout", "Target"),
+        ("Apple pie is tasty", None),
+        ("Apple servers are down, can't sign in to my Apple ID", "Apple"),
+        ("letting off steam after work", None),
+        ("Steam is down, servers not responding", "Steam"),
+        ("Going to chase my dreams", None),
+        ("Chase app is down, cannot log in", "Chase"),
+        ("The sky is so blue today", None),
+        ("Sky broadband down again", "Sky"),
+        ("she is on the autism spectrum", None),
+        ("internet sooooo slow i hate you stupid spectrum", "Spectrum"),
+        ("Delta variant cases are rising", None),
+    ],
+)
+def test_ambiguous_aliases(cat: ServiceCatalog, text: str, expected: str | None) -> None:
+    assert cat.identify(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Spotify works fine but Netflix is down", "Netflix"),
+        ("Switched from Verizon last year, now T-Mobile has no signal at all", "T-Mobile"),
+        ("@tizeti @netflix what's your download speed? your network is trash", "Tizeti"),
+        # the ISP whose internet is down explains the app failing on top of it
+        ("Spectrum's internet goes down, disconnecting my Google doc", "Spectrum"),
+        # a power cut explains an app failing at home
+        ("Power outage so Netflix won't load", "power grid"),
+        ("@TMobileHelp why is your data down every time there is a power outage?", "T-Mobile"),
+    ],
+)
+def test_failing_service_wins(cat: ServiceCatalog, text: str, expected: str) -> None:
+    assert cat.identify(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("iMessage not working @AppleSupport", "iMessage"),
+        ("@AppleSupport help me with iMessage please", "iMessage"),
+        ("@AppleSupport iCloud backup keeps failing", "iCloud"),
+        ("@MicrosoftHelps Xbox Live is down", "Xbox Live"),
+        ("@Google Gmail is not loading", "Gmail"),
+        # refiners: a parent mention plus a child's word means the child
+        ("@AppleSupport I can't download songs, it keeps spinning", "Apple Music"),
+        ("Airtel network is down in Kampala", "Airtel Uganda"),
+        ("@VerizonSupport my LTE speeds are terrible", "Verizon Wireless"),
+        ("@AppleSupport the app keeps crashing", "Apple"),
+    ],
+)
+def test_sub_service_beats_parent(cat: ServiceCatalog, text: str, expected: str) -> None:
+    assert cat.identify(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("No school today because of a power outage", "power grid"),
+        ("Still no power on Main St after the storm", "power grid"),
+        ("@Eversource power outage again on our street", "power (Eversource)"),
+        ("PG&E says the outage will last 2 days", "power (PG&E)"),
+        ("no internet since this morning, anyone else?", "internet"),
+        ("water main break on our road, no water", "water"),
+        ("Having a great day", None),
+        ("", None),
+    ],
+)
+def test_generic_fallbacks(cat: ServiceCatalog, text: str, expected: str | None) -> None:
+    assert cat.identify(text) == expected
+
+
+# ---------------------------------------------------------------- malformed catalog files
+
+GOOD = """services:
+- {name: Alpha, company: A, category: messaging, countries: [US], aliases: [alpha app], handles: [AlphaHelp]}
+- {name: Beta, company: B, category: isp, countries: [GLOBAL], aliases: [beta net], ambiguous: [beta]}
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "services.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_from_file_good(tmp_path: Path) -> None:
+    cat = ServiceCatalog.from_file(_write(tmp_path, GOOD))
+    assert set(cat.services) == {"Alpha", "Beta"}
+    assert cat.identify("alpha app is down") == "Alpha"
+    assert cat.identify("beta net has no signal") == "Beta"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("services: [", "not valid YAML"),
+        ("- just a list", "'services' list"),
+        ("services: []", "empty"),
+        ("services:\n- {company: A, category: isp, countries: [US], aliases: [a]}", "missing required key 'name'"),
+        ("services:\n- {name: A, company: A, category: telco, countries: [US], aliases: [a]}", "unknown category"),
+        ("services:\n- {name: A, company: A, category: isp, countries: [USA], aliases: [a]}", "ISO alpha-2"),
+        ("services:\n- {name: A, company: A, category: isp, countries: [US], aliases: a}", "list of non-empty strings"),
+        ("services:\n- {name: A, company: A, category: isp, countries: [US], aliases: [a], colour: red}", "unknown keys"),
+        ("services:\n- {name: A, company: A, category: isp, countries: [US], handles: ['@a']}", "without #/@"),
+        ("services:\n- {name: A, company: A, category: isp, countries: [US]}", "at least one alias"),
+        (GOOD + "- {name: alpha, company: C, category: isp, countries: [US], aliases: [c]}", "duplicate service name"),
+        (GOOD + "- {name: C, company: C, category: isp, countries: [US], aliases: [alpha app]}", "used by both"),
+        (GOOD + "- {name: C, company: C, category: isp, countries: [US], aliases: [beta]}", "ambiguous"),
+        (GOOD + "- {name: C, company: C, category: isp, countries: [US], aliases: [c], parent: Zeta}", "not in the catalog"),
+        (GOOD + "- {name: C, company: C, category: isp, countries: [US], aliases: [c], refiners: [x]}", "need a 'parent'"),
+        (GOOD + "- {name: C, company: C, category: isp, countries: [US], aliases: [c], status_page: ftp://x}", "URL"),
+    ],
+)
+def test_malformed_catalog(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(CatalogError, match=message):
+        ServiceCatalog.from_file(_write(tmp_path, text))
+
+
+def test_catalog_error_is_value_error(tmp_path: Path) -> None:
+    assert issubclass(CatalogError, ValueError)
+    with pytest.raises(ValueError):
+        ServiceCatalog.from_file(tmp_path / "missing.yaml")
+
+
+# ---------------------------------------------------------------- accuracy on real labelled posts
+
+
+def _norm(name: str | None) -> str:
+    return " ".join((name or "").lower().split())
+
+
+def test_accuracy_on_labelled_outage_posts(cat: ServiceCatalog) -> None:
+    path = require("data/labeled/outage_posts_dev.csv")
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["outage"] == "1"]
+    assert len(rows) > 200
+    correct = 0
+    for r in rows:
+        gold = {_norm(p) for p in r["service"].split(";")} - {""} or {""}
+        correct += _norm(cat.identify(r["text"])) in gold
+    accuracy = correct / len(rows)
+    assert accuracy >= 0.85, f"service accuracy {accuracy:.3f} on {len(rows)} outage posts"
