@@ -1,0 +1,104 @@
+"""Evaluate the relevance model and the problem tagger on the real labelled dev posts, and measure throughput.
+
+Prints:
+1. repeated stratified CV (5x5-fold) precision/recall/F1 of the training recipe without extra data, with the extra
+   weak supervision (added to training folds only), and without the guide-derived cue offsets;
+2. the shipped model's figures on the dev file (optimistic: the dev file is its training data);
+3. the problem tagger's accuracy and confusion on the dev file's outage posts (in-sample for the rules);
+4. relevance score + problem type throughput over ~200k real posts (the dev posts and the extra-source texts,
+   cycled) in pure Python.
+
+Run from the project root:  .venv/bin/python benchmarks/eval_relevance.py [--repeats N] [--posts N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from outageradar.classify import text as textmod
+from outageradar.classify import training
+from outageradar.classify.problem import PROBLEM_TYPES, problem_type
+from outageradar.classify.relevance import RelevanceModel
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEV = SHARED / "labeled" / "outage_posts_dev.csv"
+
+
+def cv_figures(repeats: int) -> None:
+    df = training.load_labelled([DEV])
+    y = df["outage"].tolist()
+    feats = [textmod.features(t) for t in df["text"]]
+    ex, _ = training.load_extra(SHARED, df["text"].tolist())
+    ex_feats = [textmod.features(t) for t in ex["text"]]
+    ex_y = ex["outage"].astype(int).tolist()
+    print(f"== cross-validation on {DEV.name} ({len(df)} posts, {sum(y)} outage), {repeats}x5-fold")
+    runs = [("labelled only", [], [], None), ("labelled + extra", ex_feats, ex_y, None),
+            ("labelled + extra, no cue offsets", ex_feats, ex_y, {})]
+    for name, ef, ey, off in runs:
+        r = training.cross_validate(feats, y, ef, ey, repeats=repeats, offsets=off)
+        print(f"{name:34s} thr {r.threshold:.2f}  P {r.precision:.3f}  R {r.recall:.3f}  F1 {r.f1:.3f} "
+              f"(sd {r.f1_std:.3f})  F1@0.5 {r.f1_at_half:.3f}  extra rows {r.extra_rows}")
+
+
+def shipped() -> None:
+    m = RelevanceModel.default()
+    print(f"\n== shipped model {m.version}: {m.n_features} features, threshold {m.threshold}")
+    print(f"metadata CV: {m.metadata.get('cv')}")
+    print(training.evaluate([DEV]))
+
+
+def problems() -> None:
+    d = pd.read_csv(DEV)
+    d = d[d["outage"] == 1].copy()
+    d["pred"] = d["text"].map(problem_type)
+    acc = float((d["pred"] == d["problem"]).mean())
+    print(f"\n== problem type on {len(d)} outage posts: accuracy {acc:.3f}")
+    tab = pd.crosstab(d["problem"], d["pred"]).reindex(index=[p for p in PROBLEM_TYPES if p in set(d["problem"])],
+                                                          columns=list(PROBLEM_TYPES), fill_value=0)
+    tab.columns = [c[:7] for c in tab.columns]
+    with pd.option_context("display.width", 200):
+        print("rows: labelled, columns: predicted")
+        print(tab.to_string())
+
+
+def throughput(n: int) -> None:
+    df = pd.read_csv(DEV)
+    ex, _ = training.load_extra(SHARED, [])
+    pool = [str(t) for t in itertools.chain(df["text"], ex["text"])]
+    texts = list(itertools.islice(itertools.cycle(pool), n))
+    m = RelevanceModel.default()
+    chars = sum(map(len, texts)) / len(texts)
+    t0 = time.perf_counter()
+    for t in texts:
+        m.score(t)
+    t1 = time.perf_counter()
+    for t in texts:
+        problem_type(t)
+    t2 = time.perf_counter()
+    rel, prob = (t1 - t0) / n * 1e6, (t2 - t1) / n * 1e6
+    print(f"\n== throughput over {n} real posts (mean {chars:.0f} characters)")
+    print(f"relevance score   {rel:6.2f} us/post  ({1e6 / rel:,.0f} posts/s)")
+    print(f"problem type      {prob:6.2f} us/post  ({1e6 / prob:,.0f} posts/s)")
+    print(f"together          {rel + prob:6.2f} us/post  ({1e6 / (rel + prob):,.0f} posts/s)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--posts", type=int, default=200_000)
+    args = ap.parse_args()
+    if not DEV.exists():
+        raise SystemExit(f"{DEV} is absent (expected ../shared beside the project root)")
+    cv_figures(args.repeats)
+    shipped()
+    problems()
+    throughput(args.posts)
+
+
+if __name__ == "__main__":
+    main()

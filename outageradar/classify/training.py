@@ -1,0 +1,523 @@
+"""Train, cross-validate and evaluate the outage relevance model (scikit-learn at training time only).
+
+Approach
+--------
+* Posts become sparse binary feature sets with :func:`outageradar.classify.text.features` (word unigrams, bigrams and
+  negation/tense-aware outage lexicon cues). scikit-learn's ``CountVectorizer`` only indexes those strings, so the
+  features a model is trained on are exactly the ones :class:`~outageradar.classify.relevance.RelevanceModel`
+  computes in pure Python.
+* Rows are L2-normalised (each post's features weigh ``1/sqrt(n)``) and an L2-regularised logistic regression is fit;
+  its output is a probability, and the decision threshold is the one that maximises the out-of-fold F1 in
+  cross-validation, stored in the model.
+* *Extra (weak) supervision* from the other public data sets beside the labelled file (see :func:`extra_sources`) is
+  added, down-weighted, to the **training folds only** — never to test folds — and any extra row whose text also
+  occurs in the labelled data is dropped first, so cross-validation cannot leak. ``train(..., extra=False)``
+  trains on the labelled data alone; the benchmark compares both. Sources tried and left out because CV on the
+  dev file did not improve (power_outage_tweets' labelled subset: its "outage" label also covers support replies and
+  chatter; exchange_topics: mostly exchange announcements) are not used.
+* Cross-validation is stratified 5-fold repeated 5 times (fixed seed). Reported P/R/F1 are pooled over the
+  out-of-fold predictions of each repeat and averaged over repeats. Choosing the threshold on the same out-of-fold
+  scores makes the figures at that threshold slightly optimistic; the F1 at 0.5 is reported beside them.
+* The written model is plain JSON (``relevance_model.json``): feature -> weight for every feature whose weight
+  survives pruning (``|w| >= prune``), the intercept, the threshold, the text settings, and metadata naming the data
+  (paths, row counts), the date, the scikit-learn version and the CV figures. Loading never unpickles.
+
+Rebuild the shipped model with ``python -m outageradar.classify.training [--data CSV ...] [--output PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from outageradar.classify import text as textmod
+
+Progress = Callable[[str], None]
+
+#: default regularisation strength, extra-data weight and pruning level (chosen by cross-validation on the dev file,
+#: see benchmarks/eval_relevance.py)
+C_DEFAULT = 8.0
+EXTRA_WEIGHT = 0.2
+PRUNE = 0.02
+MIN_DF = 2
+CV_FOLDS = 5
+CV_REPEATS = 5
+SEED = 20261101
+MODEL_VERSION_PREFIX = "relevance"
+
+
+#: Guide-derived prior log-odds added (unnormalised) when a lexicon cue fires. GUIDE.md says advice about outages and
+#: outages that are clearly over are *not* reports, and that asking whether a service is down *is* one; the 1,000 dev
+#: posts hold too few such cases for the regression to learn it, so the definition enters as a fixed offset added
+#: to the fitted model's log-odds at scoring time. CV scores with the same offsets and picks the threshold on them
+#: (benchmarks/eval_relevance.py reports CV with and without).
+CUE_OFFSETS: dict[str, float] = {
+    "lx:outage+advice": -1.5,
+    "lx:outage+past": -1.0,
+    "lx:question_down": 1.0,
+}
+
+
+class LabelDataError(ValueError):
+    """A labelled file is missing, unreadable, or lacks usable ``text`` / ``outage`` columns."""
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# labelled data
+
+
+def load_labelled(paths: Sequence[Path]) -> pd.DataFrame:
+    """Read and concatenate labelled CSV files with columns ``text`` and ``outage`` (0/1).
+
+    Other columns are kept. Rows with empty text are dropped; any other bad value raises :class:`LabelDataError`
+    naming the file and the problem.
+    """
+    if not paths:
+        raise LabelDataError("no labelled data files given")
+    frames = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_file():
+            raise LabelDataError(f"{path}: no such file")
+        try:
+            df = pd.read_csv(path, dtype={"text": str}, keep_default_na=False, na_values={"outage": [""]})
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            raise LabelDataError(f"{path}: not a readable CSV file ({exc})") from None
+        missing = [c for c in ("text", "outage") if c not in df.columns]
+        if missing:
+            raise LabelDataError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}")
+        df = df[df["text"].astype(str).str.strip() != ""].copy()
+        labels = pd.to_numeric(df["outage"], errors="coerce")
+        bad = labels.isna() | ~labels.isin([0, 1])
+        if bad.any():
+            first = df.index[bad.to_numpy()][0]
+            raise LabelDataError(
+                f"{path}: column outage must be 0 or 1; {int(bad.sum())} bad value(s), e.g. {df.loc[first, 'outage']!r} "
+                f"in data row {int(first) + 1}"
+            )
+        df["outage"] = labels.astype(int)
+        df["file"] = str(path)
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    if out.empty:
+        raise LabelDataError("the labelled files hold no rows with text")
+    if out["outage"].nunique() < 2:
+        raise LabelDataError("the labelled data needs both classes (outage 0 and 1)")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# extra (weak) supervision from the public data sets beside the labelled file
+
+
+@dataclass(frozen=True)
+class ExtraSource:
+    """One weakly labelled data set: its relative path, how rows map to labels, and why that is defensible."""
+
+    name: str
+    relpath: str
+    rule: str
+    loader: Callable[[Path], pd.DataFrame]
+
+
+_TELECOM_OUTAGE_ASPECTS = {"Network", "Calls"}
+
+
+def _sentitel(p: Path) -> pd.DataFrame:
+    rows = []
+    for r in json.loads(p.read_text(encoding="utf-8")):
+        ops = r.get("opinions") or []
+        neg_net = any(o["aspect"] in _TELECOM_OUTAGE_ASPECTS and o["sentiment"] == "Negative" for o in ops)
+        other = all(o["aspect"] in {"CustomerService", "MobileMoney", "General"} or o["sentiment"] == "Positive"
+                    for o in ops)
+        if neg_net:
+            rows.append((r["text"], 1))
+        elif ops and other:
+            rows.append((r["text"], 0))  # customer service, mobile money, praise: not outage reports
+    return pd.DataFrame(rows, columns=["text", "outage"])
+
+
+def _complaints_random(p: Path) -> pd.DataFrame:
+    df = pd.read_csv(p, header=None, names=["id", "text", "complaint", "domain"])
+    keep = df["domain"].isin(["random_tweet", "random_reply"]) | (df["complaint"] == 0)
+    return pd.DataFrame({"text": df.loc[keep, "text"].astype(str), "outage": 0})
+
+
+#: extra sources in the order they are tried; each maps its own labels to outage 0/1 as ``rule`` says
+EXTRA_SOURCES: tuple[ExtraSource, ...] = (
+    ExtraSource("telecom_aspects", "telecom_aspects/sentitel_train.json",
+                "a Negative Network/Calls opinion -> 1; only CustomerService/MobileMoney/General or Positive "
+                "opinions -> 0; rest (e.g. Data, whose complaints are mostly bundle prices) dropped",
+                _sentitel),
+    ExtraSource("complaints", "complaints/complaints-data.csv",
+                "random tweets/replies and non-complaints -> 0; complaints dropped (mixed)", _complaints_random),
+)
+
+
+def find_extra_root(paths: Sequence[Path]) -> Path | None:
+    """The data folder holding the extra sources: the nearest ancestor of a labelled file that has one of them."""
+    for p in paths:
+        for anc in Path(p).resolve().parents:
+            if any((anc / s.relpath).exists() for s in EXTRA_SOURCES):
+                return anc
+    return None
+
+
+_KEY_URL = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|\S+\.(?:com|co|ly)/\S*")
+
+
+def text_key(text: str) -> str:
+    """Duplicate-detection key: lower-case letters and digits only, links dropped, first 100 characters."""
+    t = _KEY_URL.sub("", str(text).lower())
+    return "".join(ch for ch in t if ch.isalnum())[:100]
+
+
+def load_extra(root: Path, exclude_texts: Sequence[str] = (), sources: Sequence[str] | None = None,
+               ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Rows (``text``, ``outage``, ``source``) of the extra sources under ``root``, without texts in ``exclude_texts``.
+
+    Returns the rows and one metadata record per source used (path, rule, row counts).
+    """
+    excl = {text_key(t) for t in exclude_texts}
+    excl.discard("")
+    frames, meta = [], []
+    for src in EXTRA_SOURCES:
+        if sources is not None and src.name not in sources:
+            continue
+        p = root / src.relpath
+        if not p.exists():
+            continue
+        df = src.loader(p)
+        df = df[df["text"].astype(str).str.strip() != ""]
+        keys = df["text"].map(text_key)
+        keep = ~keys.isin(excl) & (keys != "") & ~keys.duplicated()
+        df = df[keep.to_numpy()].assign(source=src.name)
+        frames.append(df)
+        meta.append({"name": src.name, "path": src.relpath, "rule": src.rule, "rows": int(len(df)),
+                     "positives": int(df["outage"].sum()), "dropped_duplicates": int((~keep).sum())})
+    if not frames:
+        return pd.DataFrame(columns=["text", "outage", "source"]), meta
+    return pd.concat(frames, ignore_index=True), meta
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# fitting
+
+
+@dataclass
+class Fitted:
+    """A fitted linear model over feature strings."""
+
+    weights: dict[str, float]
+    intercept: float
+    offsets: dict[str, float] = field(default_factory=dict)
+
+
+def _identity(x: list[str]) -> list[str]:
+    return x
+
+
+def fit(feats: Sequence[list[str]], y: Sequence[int], sample_weight: Sequence[float] | None = None,
+        C: float = C_DEFAULT, min_df: int = MIN_DF, offsets: dict[str, float] | None = None) -> Fitted:
+    """Fit the L2-normalised binary logistic regression on precomputed feature lists."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import normalize
+
+    offsets = CUE_OFFSETS if offsets is None else offsets
+    vec = CountVectorizer(analyzer=_identity, binary=True, min_df=min_df)
+    X = normalize(vec.fit_transform(list(feats)).astype(np.float64))
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000)
+    clf.fit(X, np.asarray(y), sample_weight=None if sample_weight is None else np.asarray(sample_weight))
+    names = vec.get_feature_names_out()
+    coef = clf.coef_[0]
+    return Fitted({str(n): float(w) for n, w in zip(names, coef)}, float(clf.intercept_[0]), dict(offsets))
+
+
+def score_features(model: Fitted, feats: Sequence[list[str]]) -> np.ndarray:
+    """Probabilities for precomputed feature lists (same arithmetic as the runtime model)."""
+    w, b = model.weights, model.intercept
+    out = np.empty(len(feats))
+    for i, fs in enumerate(feats):
+        uniq = set(fs)
+        s = sum(w.get(f, 0.0) for f in uniq)
+        z = b + s / math.sqrt(len(uniq)) if uniq else b
+        if model.offsets:
+            z += sum(model.offsets.get(f, 0.0) for f in uniq)
+        out[i] = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+    return out
+
+
+def prune(model: Fitted, level: float = PRUNE) -> Fitted:
+    """Drop weights smaller in magnitude than ``level`` (4 significant decimals kept for the rest)."""
+    return Fitted({f: round(w, 4) for f, w in model.weights.items() if abs(w) >= level}, round(model.intercept, 4),
+                  dict(model.offsets))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# metrics and reports
+
+
+def confusion(y: Sequence[int], pred: Sequence[int]) -> dict[str, int]:
+    ya, pa = np.asarray(y).astype(bool), np.asarray(pred).astype(bool)
+    return {"tn": int((~ya & ~pa).sum()), "fp": int((~ya & pa).sum()), "fn": int((ya & ~pa).sum()),
+            "tp": int((ya & pa).sum())}
+
+
+def prf(cm: dict[str, int]) -> tuple[float, float, float, float]:
+    """Precision, recall, F1 and accuracy from a confusion dict."""
+    tp, fp, fn, tn = cm["tp"], cm["fp"], cm["fn"], cm["tn"]
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    n = tp + fp + fn + tn
+    return p, r, f, (tp + tn) / n if n else 0.0
+
+
+@dataclass
+class CVResult:
+    """Cross-validated figures at the chosen threshold (means over repeats, with the standard deviation of F1)."""
+
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    f1_std: float
+    f1_at_half: float
+    folds: int
+    repeats: int
+    extra_rows: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (None if math.isnan(v) else round(v, 4)) if isinstance(v, float) else v
+                for k, v in self.__dict__.items()}
+
+
+def _choose_threshold(y: np.ndarray, oof: np.ndarray) -> float:
+    """Threshold in [0.2, 0.8] maximising mean F1 over the repeats' out-of-fold scores (ties -> nearest to 0.5)."""
+    grid = np.round(np.arange(0.20, 0.801, 0.01), 2)
+    best, best_f = 0.5, -1.0
+    for t in sorted(grid, key=lambda t: abs(t - 0.5)):
+        f = float(np.mean([prf(confusion(y, o >= t))[2] for o in oof]))
+        if f > best_f + 1e-9:
+            best, best_f = float(t), f
+    return best
+
+
+def cross_validate(feats: Sequence[list[str]], y: Sequence[int], extra_feats: Sequence[list[str]] = (),
+                   extra_y: Sequence[int] = (), extra_weight: float = EXTRA_WEIGHT, C: float = C_DEFAULT,
+                   folds: int = CV_FOLDS, repeats: int = CV_REPEATS, seed: int = SEED,
+                   progress: Progress | None = None, offsets: dict[str, float] | None = None) -> CVResult:
+    """Repeated stratified k-fold CV; extra rows (if any) join every training fold, never a test fold."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    ya = np.asarray(y)
+    n = len(ya)
+    oof = np.zeros((repeats, n))
+    rskf = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    feats = list(feats)
+    extra_feats, extra_y = list(extra_feats), list(extra_y)
+    for k, (tr, te) in enumerate(rskf.split(np.zeros(n), ya)):
+        tr_feats = [feats[i] for i in tr] + extra_feats
+        tr_y = list(ya[tr]) + extra_y
+        w = [1.0] * len(tr) + [extra_weight] * len(extra_feats)
+        m = fit(tr_feats, tr_y, w, C=C, offsets=offsets)
+        oof[k // folds, te] = score_features(m, [feats[i] for i in te])
+        if progress:
+            progress(f"cv fold {k + 1}/{folds * repeats}")
+    thr = _choose_threshold(ya, oof)
+    per = [prf(confusion(ya, o >= thr)) for o in oof]
+    half = [prf(confusion(ya, o >= 0.5))[2] for o in oof]
+    return CVResult(thr, float(np.mean([p[0] for p in per])), float(np.mean([p[1] for p in per])),
+                    float(np.mean([p[2] for p in per])), float(np.std([p[2] for p in per])), float(np.mean(half)),
+                    folds, repeats, len(extra_feats))
+
+
+@dataclass
+class TrainReport:
+    """What :func:`train` did: data, CV figures, model size and where it was written."""
+
+    output: Path
+    version: str
+    rows: int
+    positives: int
+    extra_rows: int
+    features: int
+    cv: CVResult
+    extra_sources: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_table(self) -> str:
+        c = self.cv
+        lines = [
+            f"model        {self.output}  ({self.version})",
+            f"labelled     {self.rows} rows, {self.positives} outage",
+            f"extra        {self.extra_rows} weakly labelled rows"
+            + "".join(f"\n               {s['name']}: {s['rows']} ({s['positives']} outage)" for s in self.extra_sources),
+            f"features     {self.features} (after pruning)",
+            f"threshold    {c.threshold:.2f}",
+            f"CV {c.repeats}x{c.folds}-fold  precision {c.precision:.3f}  recall {c.recall:.3f}  "
+            f"F1 {c.f1:.3f} (sd {c.f1_std:.3f}; F1 at 0.5: {c.f1_at_half:.3f})",
+        ]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_table()
+
+
+@dataclass
+class EvalReport:
+    """Figures of a model on labelled data at the model's threshold."""
+
+    model: str
+    version: str
+    threshold: float
+    n: int
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
+    tn: int
+    fp: int
+    fn: int
+    tp: int
+
+    def to_table(self) -> str:
+        return "\n".join([
+            f"model      {self.model} ({self.version}), threshold {self.threshold:.2f}",
+            f"posts      {self.n}",
+            f"precision  {self.precision:.3f}",
+            f"recall     {self.recall:.3f}",
+            f"F1         {self.f1:.3f}",
+            f"accuracy   {self.accuracy:.3f}",
+            "confusion  predicted 0  predicted 1",
+            f"  actual 0 {self.tn:>11}  {self.fp:>11}",
+            f"  actual 1 {self.fn:>11}  {self.tp:>11}",
+        ])
+
+    def __str__(self) -> str:
+        return self.to_table()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# public entry points
+
+
+def _display_path(p: Path) -> str:
+    """A path as recorded in metadata: relative to the shared-data folder's parent when possible."""
+    parts = Path(p).resolve().parts
+    if "shared" in parts:
+        return "/".join(parts[parts.index("shared"):])
+    return Path(p).name
+
+
+def _version(today: dt.date) -> str:
+    return f"{MODEL_VERSION_PREFIX}-{today.year}.{today.month}.{today.day}"
+
+
+def train(paths: Sequence[Path], output: Path, extra: bool = True, progress: Progress | None = None, *,
+          C: float = C_DEFAULT, extra_weight: float = EXTRA_WEIGHT, prune_level: float = PRUNE,
+          cv_repeats: int = CV_REPEATS, extra_root: Path | None = None,
+          offsets: dict[str, float] | None = None) -> TrainReport:
+    """Cross-validate, fit on all labelled (+ extra) rows, and write the JSON model to ``output``.
+
+    ``extra`` adds the weak supervision of :data:`EXTRA_SOURCES`, found beside the labelled files (or under
+    ``extra_root``); when none is found the model is trained on the labelled rows alone. ``cv_repeats=0`` skips CV
+    (threshold 0.5, CV figures recorded as absent).
+    """
+    say = progress or (lambda _m: None)
+    paths = [Path(p) for p in paths]
+    df = load_labelled(paths)
+    y = df["outage"].tolist()
+    say(f"featurising {len(df)} labelled posts")
+    feats = [textmod.features(t) for t in df["text"]]
+    ex_df, ex_meta = pd.DataFrame(columns=["text", "outage"]), []
+    root = extra_root or (find_extra_root(paths) if extra else None)
+    if extra and root is not None:
+        ex_df, ex_meta = load_extra(root, df["text"].tolist())
+        say(f"extra data: {len(ex_df)} rows from {root}")
+    ex_feats = [textmod.features(t) for t in ex_df["text"]]
+    ex_y = ex_df["outage"].astype(int).tolist()
+    if cv_repeats > 0:
+        cv = cross_validate(feats, y, ex_feats, ex_y, extra_weight=extra_weight, C=C, repeats=cv_repeats,
+                            progress=say, offsets=offsets)
+    else:
+        cv = CVResult(0.5, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, 0, len(ex_feats))
+    say("fitting the final model")
+    model = prune(fit(feats + ex_feats, y + ex_y, [1.0] * len(feats) + [extra_weight] * len(ex_feats), C=C,
+                      offsets=offsets), prune_level)
+    today = dt.date.today()
+    version = _version(today)
+    doc = {
+        "format": "outageradar-relevance/1",
+        "version": version,
+        "threshold": cv.threshold,
+        "intercept": model.intercept,
+        "settings": dict(textmod.SETTINGS, normalise="l2"),
+        "metadata": {
+            "created": today.isoformat(),
+            "sklearn_version": _sklearn_version(),
+            "estimator": f"LogisticRegression(C={C}, solver=liblinear), L2-normalised binary features",
+            "data": [{"path": _display_path(p), "rows": int((df["file"] == str(p)).sum()),
+                      "positives": int(df.loc[df["file"] == str(p), "outage"].sum())} for p in paths],
+            "extra_data": {"root": _display_path(root) if (extra and root is not None) else None,
+                           "weight": extra_weight if ex_meta else 0.0, "sources": ex_meta},
+            "cv": cv.as_dict(),
+            "prune": prune_level,
+            "features": len(model.weights),
+        },
+        "offsets": model.offsets,
+        "weights": dict(sorted(model.weights.items())),
+    }
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False), encoding="utf-8")
+    return TrainReport(output, version, len(df), int(sum(y)), len(ex_feats), len(model.weights), cv, ex_meta)
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
+def evaluate(paths: Sequence[Path], model_path: Path | None = None) -> EvalReport:
+    """Score labelled posts with a model (the shipped one by default) at its threshold."""
+    from outageradar.classify.relevance import RelevanceModel
+
+    df = load_labelled([Path(p) for p in paths])
+    model = RelevanceModel.default() if model_path is None else RelevanceModel.from_file(Path(model_path))
+    pred = [model.is_outage(s) for s in model.score_many(df["text"].tolist())]
+    cm = confusion(df["outage"].tolist(), pred)
+    p, r, f, a = prf(cm)
+    return EvalReport(str(model_path) if model_path else "shipped", model.version, model.threshold, len(df), p, r, f, a,
+                      cm["tn"], cm["fp"], cm["fn"], cm["tp"])
+
+
+def default_model_path() -> Path:
+    """Where the shipped model lives in a source checkout."""
+    return Path(__file__).resolve().parent / "data" / "relevance_model.json"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m outageradar.classify.training", description=__doc__.split("\n")[0])
+    default_data = Path(__file__).resolve().parents[3] / "shared" / "data" / "labeled" / "outage_posts_dev.csv"
+    ap.add_argument("--data", nargs="+", type=Path, default=[default_data], help="labelled CSV file(s)")
+    ap.add_argument("--output", type=Path, default=default_model_path())
+    ap.add_argument("--no-extra", action="store_true", help="train on the labelled data only")
+    args = ap.parse_args(argv)
+    report = train(args.data, args.output, extra=not args.no_extra, progress=lambda m: print(m, flush=True))
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
