@@ -1,0 +1,163 @@
+"""Spike test and online baseline: behaviour on seeded synthetic count series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from outageradar.reports.baseline import online_baseline
+from outageradar.reports.spike import DEFAULT_PARAMS, SpikeParams, nb_upper_tail, score_counts
+
+DAY = 288  # five-minute buckets per day
+
+
+def grid(n: int) -> np.ndarray:
+    return np.datetime64("2025-01-01T00:00", "ns") + np.arange(n) * np.timedelta64(300, "s")
+
+
+def daily_peak_series(days: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    slot = np.arange(days * DAY) % DAY
+    lam = np.where((slot >= 144) & (slot < 156), 60.0, 5.0)  # every day 12:00-13:00 is twelve times busier
+    return rng.poisson(lam).astype(float)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_flat_poisson_with_injected_spike_alerts_there_only(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(20, 10 * DAY).astype(float)
+    counts[2000] = 80
+    result = score_counts(grid(len(counts)), counts)
+    assert np.flatnonzero(result.alert).tolist() == [2000]
+    assert result.anomaly_score[2000] >= 0.5
+    assert np.delete(result.anomaly_score, 2000).max() < 0.5
+    assert result.pvalue[2000] < 1e-6
+    # the expectation tracks the level
+    assert np.median(result.expected[DAY:]) == pytest.approx(20, rel=0.1)
+
+
+def test_outputs_are_causal_appending_data_changes_nothing_before() -> None:
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(8, 6 * DAY).astype(float)
+    counts[[700, 1300, 1301, 1302]] = [60, 40, 45, 50]
+    cut = 1301
+    full = score_counts(grid(len(counts)), counts)
+    part = score_counts(grid(cut), counts[:cut])
+    for name in ("expected", "pvalue", "anomaly_score", "alert", "anomalous"):
+        np.testing.assert_array_equal(getattr(part, name), getattr(full, name)[:cut], err_msg=name)
+    # and a wildly different future does not change the past either
+    other = counts.copy()
+    other[cut:] = 500
+    changed = score_counts(grid(len(other)), other)
+    np.testing.assert_array_equal(changed.anomaly_score[:cut], full.anomaly_score[:cut])
+
+
+def test_short_sparse_series_does_not_alarm_on_first_posts() -> None:
+    counts = np.zeros(100)
+    counts[[40, 41, 60]] = [2, 6, 1]  # a brand-new series: its first posts
+    assert score_counts(grid(len(counts)), counts).alert.sum() == 0
+    counts = np.zeros(3 * DAY)
+    counts[[700, 701, 800]] = [1, 2, 1]  # three quiet days, then a few posts: below min_count
+    assert score_counts(grid(len(counts)), counts).alert.sum() == 0
+    counts[800] = 12  # but a real burst after quiet days is an incident
+    assert score_counts(grid(len(counts)), counts).alert[800] == 1
+
+
+def test_daily_seasonality_is_learned() -> None:
+    counts = daily_peak_series(14)
+    result = score_counts(grid(len(counts)), counts)
+    assert result.alert[2 * DAY :].sum() == 0
+    peak = np.arange(10 * DAY + 144, 10 * DAY + 156)
+    assert result.expected[peak].mean() > 30  # the noon peak is expected, not surprising
+    # the same peak at an unusual hour (03:00) is an anomaly
+    moved = counts.copy()
+    moved[10 * DAY + 36 : 10 * DAY + 48] += 55
+    assert score_counts(grid(len(moved)), moved).alert[10 * DAY + 36 : 10 * DAY + 48].sum() == 1
+
+
+def test_refractory_gives_one_alert_per_episode() -> None:
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(10, 6 * DAY).astype(float)
+    counts[1000:1036] += 80  # a three-hour outage
+    result = score_counts(grid(len(counts)), counts)
+    assert result.anomalous[1000:1036].sum() > 3
+    assert result.alert[1000:1036].tolist().index(1) == 0  # alerted at onset
+    assert result.alert.sum() == 1
+
+
+def test_baseline_is_robust_to_a_past_outage() -> None:
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(10, 8 * DAY).astype(float)
+    spiked = counts.copy()
+    spiked[3 * DAY : 3 * DAY + 24] = 400  # two hours of a big outage
+    a = score_counts(grid(len(counts)), counts).expected
+    b = score_counts(grid(len(counts)), spiked).expected
+    # one day later the expectation is barely moved by the outage
+    assert b[4 * DAY : 5 * DAY].mean() == pytest.approx(a[4 * DAY : 5 * DAY].mean(), rel=0.25)
+
+
+def test_batch_equals_single_series() -> None:
+    rng = np.random.default_rng(6)
+    batch = rng.poisson([[0.3], [5.0], [40.0]], (3, 4 * DAY)).astype(float)
+    batch[1, 900] = 60
+    batch[2, 300:340] = np.nan  # one series misses a few intervals
+    ts = grid(batch.shape[1])
+    prior = rng.uniform(0, 10, batch.shape)
+    together = score_counts(ts, batch)
+    for i in range(3):
+        alone = score_counts(ts, batch[i])  # single series take a scalar code path: it must agree exactly
+        np.testing.assert_allclose(
+            score_counts(ts, batch, prior_expected=prior).expected[i],
+            score_counts(ts, batch[i], prior_expected=prior[i]).expected,
+            rtol=1e-12,
+        )
+        np.testing.assert_allclose(together.expected[i], alone.expected, rtol=1e-12)
+        np.testing.assert_array_equal(together.alert[i], alone.alert)
+    assert together.alert[1, 900] == 1
+
+
+def test_prior_expected_is_used_while_history_is_thin() -> None:
+    counts = np.zeros(2 * DAY)
+    counts[300] = 8
+    ts = grid(len(counts))
+    prior = np.full(len(counts), 10.0)
+    without = score_counts(ts, counts)
+    with_prior = score_counts(ts, counts, prior_expected=prior)
+    assert with_prior.expected[0] == pytest.approx(10.0)
+    assert with_prior.expected[300] > without.expected[300]
+    assert with_prior.pvalue[300] > without.pvalue[300]
+    # the series' own history takes over: after a day of silence the prior no longer dominates
+    assert with_prior.expected[300] < 5.0
+
+
+def test_missing_values_leave_state_untouched() -> None:
+    rng = np.random.default_rng(7)
+    counts = rng.poisson(10, 3 * DAY).astype(float)
+    holed = counts.copy()
+    holed[400:420] = np.nan
+    base = online_baseline(grid(len(counts)), holed, 300.0)
+    assert np.isfinite(base.expected).all()
+    result = score_counts(grid(len(counts)), holed)
+    assert (result.alert[400:420] == 0).all() and (result.pvalue[400:420] == 1).all()
+
+
+def test_nb_upper_tail_matches_scipy_in_the_tail() -> None:
+    y = np.array([3.0, 10, 50, 200, 7])
+    mu = np.array([0.5, 3.0, 10.0, 80.0, 2.0])
+    alpha = np.array([0.1, 0.05, 1.0, 0.2, 0.5])
+    expected = stats.nbinom.sf(y - 1, 1 / alpha, 1 / (1 + alpha * mu))
+    np.testing.assert_allclose(nb_upper_tail(y, mu, alpha), expected, rtol=1e-8)
+    assert nb_upper_tail(np.array([0.0]), np.array([1.0]), np.array([0.1]))[0] == 1.0
+
+
+def test_bad_counts_are_rejected() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        score_counts(grid(3), np.array([1.0, -1.0, 2.0]))
+    with pytest.raises(ValueError, match="timestamps"):
+        score_counts(grid(3), np.array([1.0, 2.0]))
+
+
+def test_default_params_are_fixed() -> None:
+    assert isinstance(DEFAULT_PARAMS, SpikeParams)
+    assert 0 < DEFAULT_PARAMS.alert_pvalue < 0.01
