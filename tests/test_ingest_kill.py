@@ -42,6 +42,7 @@ def test_killed_ingest_then_rerun_has_every_post_once(tmp_path, db_url):
         for r in records:
             fh.write(json.dumps(r) + "\n")
     env = {**os.environ, "OUTAGERADAR_DATABASE_URL": db_url}
+    assert _cli("db", "upgrade", env=env).returncode == 0  # PostgreSQL is never migrated implicitly
     proc = subprocess.Popen([sys.executable, "-m", "outageradar", "ingest", "file", str(path), "--batch-size", "500"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 300

@@ -26,7 +26,7 @@ def test_notebook_runs_on_the_demo_database(path, demo_run, monkeypatch):
     _, url, proc = demo_run
     assert proc.returncode == 0, proc.stderr[-2000:]
     monkeypatch.setenv("OUTAGERADAR_DATABASE_URL", url)
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline backend turns figures into PNG outputs
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
