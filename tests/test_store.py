@@ -117,3 +117,37 @@ def test_reclassify_rebuilds_the_same_rollups(store):
     assert reclassify(store, Renamed()) == 40
     assert reclassify(store, Renamed()) == 0  # nothing left of an older model
     assert rollup_totals(store) == {"Svc-Xbox": 20, "Svc-Gmail": 20}
+
+
+def test_service_rollups_are_the_region_rollups_summed(store):
+    load(store.factory, posts(60), KeywordTagger(), "t", batch_size=11)
+    from outageradar.store.models import ServiceRollupRow
+
+    def totals(s):
+        kept = dict(((r.service, r.bucket), (r.n_posts, r.n_outage)) for r in s.scalars(select(ServiceRollupRow)))
+        summed = {(svc, b): (n, k) for svc, b, n, k in s.execute(
+            select(RollupRow.service, RollupRow.bucket, func.sum(RollupRow.n_posts), func.sum(RollupRow.n_outage))
+            .group_by(RollupRow.service, RollupRow.bucket)).all()}
+        return kept, summed
+
+    with store.session() as s:
+        kept, summed = totals(s)
+    assert kept == summed and len(kept) > 1
+    rebuild_rollups(store)
+    with store.session() as s:
+        assert totals(s)[0] == kept
+
+
+def test_upgrade_from_0001_backfills_service_rollups(db_url):
+    engine = make_engine(db_url)
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as c:
+        c.execute(RollupRow.__table__.insert(), [
+            {"service": "A", "country": "US", "admin1": "", "bucket": T0, "n_posts": 3, "n_outage": 2},
+            {"service": "A", "country": "GB", "admin1": "", "bucket": T0, "n_posts": 1, "n_outage": 1},
+        ])
+    migrate.upgrade(engine)
+    from outageradar.store.models import ServiceRollupRow
+
+    with engine.connect() as c:
+        assert c.execute(select(ServiceRollupRow.n_posts, ServiceRollupRow.n_outage)).all() == [(4, 3)]

@@ -1,10 +1,12 @@
 """Outage incidents: spikes grouped over time and across regions, with a confidence level.
 
-For one UTC day the detector reads the rollups of that day and ``history_days`` before it (SQL, non-zero cells only)
-and builds, per service, its **total** series (all regions, including posts with no known region) and one series per
-**region** (country, admin1). Every series goes through the same causal spike test (:mod:`outageradar.reports.spike`);
-a region series borrows strength from its service: its prior expectation is the service's expected total times the
-region's share of the service's history (smoothed), so a region with little history does not alarm on its first posts.
+For one UTC day the detector reads, in SQL, each service's **total** series (``service_rollups``: all regions,
+including posts with no known region) over the day and ``history_days`` before it, and the **region** series
+(service x country x admin1) that could spike that day — those with at least ``min_count`` reports on the day — over
+the day and ``region_history_days`` before it. Every series goes through the same causal spike test
+(:mod:`outageradar.reports.spike`), in batches. A region series borrows strength from its service: its prior
+expectation is the service's expected total times the region's recent share of it (smoothed), so a region with little
+history does not alarm on its first posts, and a region that is normally silent stands out when it is not.
 
 A service's anomalous buckets (in any of its series) that lie within ``merge_gap`` of each other form one **episode**.
 Each episode becomes an incident with start (first anomalous bucket), end (last anomalous bucket + one bucket), peak,
@@ -23,7 +25,6 @@ Incidents are stored in ``incidents`` and matched to earlier detections of the s
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -41,10 +42,11 @@ BUCKET = timedelta(seconds=BUCKET_SECONDS)
 
 @dataclass(frozen=True)
 class IncidentParams:
-    history_days: int = 14
+    history_days: int = 14  # history of each service's total series
+    region_history_days: int = 2  # history of a region series (its prior comes from the service's total)
     merge_gap: timedelta = timedelta(minutes=30)
     moderate_total: int = 20
-    share_pseudo: float = 1.0  # pseudo-posts spread over regions when estimating a region's share
+    share_pseudo: float = 1.0  # pseudo-reports spread over a service's regions when estimating a region's share
     spike: SpikeParams = field(default_factory=lambda: SpikeParams(alert_pvalue=1e-5, min_count=4.0))
     chunk: int = 2000  # series scored per batch (bounds memory)
 
@@ -98,28 +100,51 @@ def region_label(country: str, admin1: str) -> str:
 
 def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAMS, save: bool = True,
                now: datetime | None = None) -> DetectionResult:
-    """Detect the incidents of ``day`` (UTC) and store them; returns them strongest first."""
+    """Detect the incidents of ``day`` (UTC) and store them; returns them strongest first.
+
+    Cost: one GROUP BY over the rollups of the history window (service totals), one over the day's rollups (region
+    candidates: a region series needs ``min_count`` reports that day to spike), and the candidates' cells of the last
+    ``region_history_days``; all series are scored in batches.
+    """
     day_start, day_end = day_bounds(day)
     hist_start = day_start - timedelta(days=params.history_days)
-    rows = queries.rollup_series(store, hist_start, day_end)
+    t0 = int(hist_start.timestamp())
     n = int((day_end - hist_start) / BUCKET)
-    buckets = np.array([np.datetime64(hist_start.replace(tzinfo=None), "ns") + np.timedelta64(BUCKET_SECONDS * i, "s")
-                        for i in range(n)], dtype="datetime64[ns]")
-    first_today = int((day_start - hist_start) / BUCKET)
+    buckets = np.datetime64(hist_start.replace(tzinfo=None), "ns") + np.arange(n) * np.timedelta64(BUCKET_SECONDS, "s")
+    today = int((day_start - hist_start) / BUCKET)
 
-    # service -> {(country, admin1): {bucket index: count}}
-    by_service: dict[str, dict[tuple[str, str], dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for service, country, admin1, bucket, count in rows:
-        i = int((bucket - hist_start) / BUCKET)
-        by_service[service][(country, admin1)][i] = count
+    totals = queries.service_totals(store, hist_start, day_end)
+    names = sorted({row[0] for row in totals})
+    T = _matrix(totals, {name: i for i, name in enumerate(names)}, lambda r: r[0], t0, n)
+    active = np.flatnonzero(T[:, today:].sum(axis=1) > 0)
+    names, T = [names[i] for i in active], T[active]
+    if not names:
+        return DetectionResult(day, [], 0)
+    total_res = _score(buckets, T, None, params)
+    row_of = {name: i for i, name in enumerate(names)}
+
+    region_start = day_start - timedelta(days=params.region_history_days)
+    r0 = int((region_start - hist_start) / BUCKET)
+    candidates = queries.region_candidates(store, day_start, day_end, params.spike.min_count)
+    cells = [c for c in queries.region_cells(store, region_start, day_end, candidates) if c[0] in row_of]
+    keys = sorted({(c[0], c[1], c[2]) for c in cells})
+    R = _matrix(cells, {k: i for i, k in enumerate(keys)}, lambda c: (c[0], c[1], c[2]), int(region_start.timestamp()),
+                n - r0)
+    region_res = None
+    owner = np.array([row_of[k[0]] for k in keys], dtype=np.int64)
+    if keys:
+        per_service = np.bincount(owner, minlength=len(names))
+        hist = R[:, : today - r0].sum(axis=1)
+        total_hist = T[owner, r0:today].sum(axis=1)
+        shares = (hist + params.share_pseudo / per_service[owner]) / (total_hist + params.share_pseudo)
+        prior = total_res.expected[owner, r0:] * shares[:, None]
+        region_res = _score(buckets[r0:], R, prior, params)
+
     incidents: list[Incident] = []
-    scored = 0
-    for service, regions in by_service.items():
-        if not any(i >= first_today for cells in regions.values() for i in cells):
-            continue
-        inc, k = _detect_service(store, service, regions, buckets, hist_start, first_today, params)
-        incidents.extend(inc)
-        scored += k
+    for i, service in enumerate(names):
+        rows = np.flatnonzero(owner == i) if keys else np.array([], dtype=np.int64)
+        incidents += _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, region_res, r0,
+                                        today, params)
     now = now or datetime.now(timezone.utc)
     for inc in incidents:
         inc.status = "ongoing" if now - inc.ended_at < params.merge_gap else "resolved"
@@ -127,89 +152,95 @@ def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAM
         save_incidents(store, incidents, params.merge_gap)
     order = {"strong": 0, "moderate": 1, "weak": 2}
     incidents.sort(key=lambda x: (order[x.confidence], -x.total_reports, x.started_at))
-    return DetectionResult(day, incidents, scored)
+    return DetectionResult(day, incidents, len(names) + len(keys))
 
 
-def _dense(cells: dict[int, int], n: int) -> np.ndarray:
-    a = np.zeros(n)
-    if cells:
-        idx = np.fromiter(cells.keys(), dtype=np.int64)
-        a[idx] = np.fromiter(cells.values(), dtype=float)
-    return a
+def _matrix(rows, index: dict, key, t0: int, n: int) -> np.ndarray:
+    """A dense (len(index), n) matrix of counts from (…, epoch seconds, count) rows."""
+    M = np.zeros((len(index), n))
+    if rows:
+        r = np.fromiter((index[key(row)] for row in rows), dtype=np.int64, count=len(rows))
+        b = (np.fromiter((row[-2] for row in rows), dtype=np.int64, count=len(rows)) - t0) // BUCKET_SECONDS
+        np.add.at(M, (r, b), np.fromiter((row[-1] for row in rows), dtype=float, count=len(rows)))
+    return M
 
 
-def _detect_service(store, service, regions, buckets, hist_start, first_today, params):
-    n = len(buckets)
-    keys = sorted(regions)
-    matrix = np.vstack([_dense(regions[k], n) for k in keys])
-    total = matrix.sum(axis=0)
-    total_res = score_counts(buckets, total, params=params.spike)
-    known = [j for j, k in enumerate(keys) if k[0]]
-    anomalous_any = total_res.anomalous.copy()
-    region_res = {}
-    if known:
-        hist = matrix[known, :first_today].sum(axis=1)
-        shares = (hist + params.share_pseudo / len(known)) / (total[:first_today].sum() + params.share_pseudo)
-        for lo in range(0, len(known), params.chunk):
-            part = known[lo:lo + params.chunk]
-            prior = total_res.expected[None, :] * shares[lo:lo + len(part), None]
-            res = score_counts(buckets, matrix[part], prior_expected=prior, params=params.spike)
-            for j, row in enumerate(part):
-                region_res[row] = (res.anomalous[j], res.expected[j], res.pvalue[j])
-                anomalous_any |= res.anomalous[j]
-    idx = np.flatnonzero(anomalous_any[first_today:]) + first_today
-    if idx.size == 0:
-        return [], 1 + len(known)
-    gap = int(params.merge_gap / BUCKET)
+@dataclass
+class _Scores:
+    expected: np.ndarray
+    pvalue: np.ndarray
+    anomalous: np.ndarray
+
+
+def _score(buckets, counts, prior, params: IncidentParams) -> _Scores:
+    parts = []
+    for lo in range(0, len(counts), params.chunk):
+        p = None if prior is None else prior[lo:lo + params.chunk]
+        parts.append(score_counts(buckets, counts[lo:lo + params.chunk], prior_expected=p, params=params.spike))
+    return _Scores(np.vstack([x.expected for x in parts]), np.vstack([x.pvalue for x in parts]),
+                   np.vstack([x.anomalous for x in parts]))
+
+
+def _episodes(idx: np.ndarray, gap: int) -> list[tuple[int, int]]:
     episodes, start = [], idx[0]
     for a, b in zip(idx[:-1], idx[1:]):
         if b - a > gap:
             episodes.append((start, a))
             start = b
     episodes.append((start, idx[-1]))
+    return episodes
+
+
+def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, region_res, r0, today, params):
+    n = len(buckets)
+    total = T[i]
+    anomalous = total_res.anomalous[i].copy()
+    for j in rows:
+        anomalous[r0:] |= region_res.anomalous[j]
+    idx = np.flatnonzero(anomalous[today:]) + today
+    if idx.size == 0:
+        return []
     out = []
-    for s, e in episodes:
-        sl = slice(s, e + 1)
+    for s, e in _episodes(idx, int(params.merge_gap / BUCKET)):
+        sl, rsl = slice(s, e + 1), slice(s - r0, e + 1 - r0)
         spiking = []
-        for row, (anom, expected, pvalue) in region_res.items():
-            if anom[sl].any():
-                country, admin1 = keys[row]
+        for j in rows:
+            if region_res.anomalous[j, rsl].any():
+                _, country, admin1 = keys[j]
                 spiking.append({
                     "country": country, "admin1": admin1, "label": region_label(country, admin1),
-                    "reports": int(matrix[row, sl].sum()), "expected": round(float(expected[sl].sum()), 2),
-                    "min_pvalue": float(pvalue[sl].min()),
+                    "reports": int(R[j, rsl].sum()), "expected": round(float(region_res.expected[j, rsl].sum()), 2),
+                    "min_pvalue": float(region_res.pvalue[j, rsl].min()),
                 })
         spiking.sort(key=lambda r: (-r["reports"], r["label"]))
         countries = {r["country"] for r in spiking}
         reports = int(total[sl].sum())
-        total_anom = bool(total_res.anomalous[sl].any())
-        excess = reports - float(total_res.expected[sl].sum())
+        expected = float(total_res.expected[i, sl].sum())
         regional_excess = sum(r["reports"] - r["expected"] for r in spiking)
-        diffuse = total_anom and reports >= params.moderate_total and regional_excess < 0.5 * excess
+        diffuse = bool(total_res.anomalous[i, sl].any()) and reports >= params.moderate_total and \
+            regional_excess < 0.5 * (reports - expected)
         if len(spiking) >= 3 or len(countries) >= 2:
             confidence = "strong"
         elif len(spiking) == 2 or diffuse:
             confidence = "moderate"
         else:
             confidence = "weak"
-        pmin = min([float(total_res.pvalue[sl].min())] + [r["min_pvalue"] for r in spiking])
-        peak = s + int(np.argmax(total[sl]))
-        started = _ts(buckets[s])
-        ended = _ts(buckets[e]) + BUCKET
+        pmin = min([float(total_res.pvalue[i, sl].min())] + [r["min_pvalue"] for r in spiking])
         for r in spiking:
             r["min_pvalue"] = float(f"{r['min_pvalue']:.3g}")
-        lo = max(0, s - 36)
-        hi = min(n, e + 37)
+        peak = s + int(np.argmax(total[sl]))
+        started, ended = _ts(buckets[s]), _ts(buckets[e]) + BUCKET
+        lo, hi = max(0, s - 36), min(n, e + 37)
         out.append(Incident(
             service=service, started_at=started, peak_at=_ts(buckets[peak]), ended_at=ended, confidence=confidence,
             score=-math.log10(max(pmin, 1e-300)), peak_count=int(total[peak]), total_reports=reports,
-            expected_reports=float(total_res.expected[sl].sum()), regions=spiking,
+            expected_reports=expected, regions=spiking,
             problems=queries.problem_counts(store, service, started, ended),
             samples=queries.sample_posts(store, service, started, ended),
             series={"buckets": [_ts(b).isoformat() for b in buckets[lo:hi]], "counts": total[lo:hi].astype(int).tolist(),
-                    "expected": np.round(total_res.expected[lo:hi], 3).tolist()},
+                    "expected": np.round(total_res.expected[i, lo:hi], 3).tolist()},
         ))
-    return out, 1 + len(known)
+    return out
 
 
 def _ts(x: np.datetime64) -> datetime:

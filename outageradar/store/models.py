@@ -8,6 +8,7 @@ classifications  the classifier's verdict for each post (1:1 with posts), with t
 rollups          counts per service x country x admin1 x 5-minute bucket, updated in the same transaction that
                  stores the posts: ``n_posts`` posts naming the service, ``n_outage`` of them outage reports.
                  Unknown country/admin1 are stored as '' (they are part of the primary key).
+service_rollups  the same counts summed over regions (service x bucket), updated in the same transaction.
 cursors          where each collector query stopped (source, key) -> value, saved with the posts it covers.
 incidents        detected outages: one row per service and episode, updated as new data arrives.
 quarantine       records that could not become posts, with the raw text and the reason (unique per source+hash).
@@ -105,6 +106,19 @@ class RollupRow(Base):
     service: Mapped[str] = mapped_column(String(128), primary_key=True)
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
     admin1: Mapped[str] = mapped_column(String(128), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(primary_key=True)
+    n_posts: Mapped[int] = mapped_column(Integer)
+    n_outage: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index(None, "bucket"),)
+
+
+class ServiceRollupRow(Base):
+    """The rollups summed over regions, kept beside them so a service's total series is a range scan."""
+
+    __tablename__ = "service_rollups"
+
+    service: Mapped[str] = mapped_column(String(128), primary_key=True)
     bucket: Mapped[datetime] = mapped_column(primary_key=True)
     n_posts: Mapped[int] = mapped_column(Integer)
     n_outage: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, select, tuple_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from outageradar.store.models import (
     Base,
@@ -18,6 +20,7 @@ from outageradar.store.models import (
     PostRow,
     QuarantineRow,
     RollupRow,
+    ServiceRollupRow,
 )
 
 
@@ -29,6 +32,54 @@ def table_counts(store) -> dict[str, int]:
 def newest_post_time(store) -> datetime | None:
     with store.session() as s:
         return s.scalar(select(func.max(PostRow.created_at)))
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970 of a UTC timestamp column, computed by the database (integers are cheap to fetch)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_pg(element, compiler, **kw):
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+def service_totals(store, start: datetime, end: datetime) -> list[tuple[str, int, int]]:
+    """Outage reports per (service, bucket) summed over regions in [start, end): (service, epoch seconds, count)."""
+    r = ServiceRollupRow
+    q = select(r.service, epoch_seconds(r.bucket), r.n_outage).where(r.bucket >= start, r.bucket < end, r.n_outage > 0)
+    with store.session() as s:
+        return s.execute(q).all()
+
+
+def region_candidates(store, start: datetime, end: datetime, min_total: float):
+    """The (service, country, admin1) series with a known country and at least ``min_total`` outage reports in
+    [start, end) — the only region series that can spike then (a spike needs ``min_count`` reports)."""
+    r = RollupRow
+    return (
+        select(r.service, r.country, r.admin1)
+        .where(r.bucket >= start, r.bucket < end, r.n_outage > 0, r.country != "")
+        .group_by(r.service, r.country, r.admin1)
+        .having(func.sum(r.n_outage) >= min_total)
+    )
+
+
+def region_cells(store, start: datetime, end: datetime, candidates) -> list[tuple[str, str, str, int, int]]:
+    """Non-zero outage counts of the ``candidates`` series (a select of service, country, admin1) in [start, end)."""
+    r = RollupRow
+    q = select(r.service, r.country, r.admin1, epoch_seconds(r.bucket), r.n_outage).where(
+        r.bucket >= start, r.bucket < end, r.n_outage > 0,
+        tuple_(r.service, r.country, r.admin1).in_(candidates),
+    )
+    with store.session() as s:
+        return s.execute(q).all()
 
 
 def rollup_series(store, start: datetime, end: datetime, services: Iterable[str] | None = None):

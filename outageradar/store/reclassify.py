@@ -13,7 +13,7 @@ from typing import Callable
 from sqlalchemy import case, delete, func, insert, literal_column, select
 
 from outageradar.classify.tagger import Row
-from outageradar.store.models import ClassificationRow, PostRow, RollupRow
+from outageradar.store.models import ClassificationRow, PostRow, RollupRow, ServiceRollupRow
 from outageradar.store.writer import _classification_row, bucket_of
 
 BATCH = 5000
@@ -63,8 +63,14 @@ def rebuild_rollups(store) -> None:
         .where(c.service.is_not(None))
         .group_by(c.service, country, admin1, c.bucket)
     )
+    r = RollupRow
+    select_totals = (
+        select(r.service, r.bucket, func.sum(r.n_posts), func.sum(r.n_outage)).group_by(r.service, r.bucket)
+    )
     with store.session() as s, s.begin():
         s.execute(delete(RollupRow))
+        s.execute(delete(ServiceRollupRow))
         s.execute(
             insert(RollupRow).from_select(["service", "country", "admin1", "bucket", "n_posts", "n_outage"], select_counts)
         )
+        s.execute(insert(ServiceRollupRow).from_select(["service", "bucket", "n_posts", "n_outage"], select_totals))

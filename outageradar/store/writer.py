@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from outageradar.classify.result import Classification
 from outageradar.ingest.post import Post
-from outageradar.store.models import ClassificationRow, CursorRow, PostRow, QuarantineRow, RollupRow
+from outageradar.store.models import ClassificationRow, CursorRow, PostRow, QuarantineRow, RollupRow, ServiceRollupRow
 
 BUCKET_SECONDS = 300
 
@@ -113,22 +113,28 @@ def _classification_row(post_id: int, bucket: datetime, label: Classification) -
 
 
 def add_rollups(session: Session, counts: dict[tuple[str, str, str, datetime], list[int]]) -> None:
-    """Add (n_posts, n_outage) to the rollup of each (service, country, admin1, bucket); negative values subtract."""
+    """Add (n_posts, n_outage) to the rollup of each (service, country, admin1, bucket) and to the service's total
+    of that bucket; negative values subtract."""
     if not counts:
         return
-    insert = _insert(session)
-    t = RollupRow.__table__
-    stmt = insert(t)
+    totals: dict[tuple[str, datetime], list[int]] = defaultdict(lambda: [0, 0])
+    for (service, _country, _admin1, bucket), (n, k) in counts.items():
+        t = totals[(service, bucket)]
+        t[0] += n
+        t[1] += k
+    # A stable order keeps concurrent writers on PostgreSQL from deadlocking on the same rows.
+    _upsert_counts(session, RollupRow, ["service", "country", "admin1", "bucket"], sorted(counts.items()))
+    _upsert_counts(session, ServiceRollupRow, ["service", "bucket"], sorted(totals.items()))
+
+
+def _upsert_counts(session: Session, model, keys: list[str], items) -> None:
+    t = model.__table__
+    stmt = _insert(session)(t)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["service", "country", "admin1", "bucket"],
+        index_elements=keys,
         set_={"n_posts": t.c.n_posts + stmt.excluded.n_posts, "n_outage": t.c.n_outage + stmt.excluded.n_outage},
     )
-    # A stable order keeps concurrent writers on PostgreSQL from deadlocking on the same rows.
-    values = [
-        {"service": k[0], "country": k[1], "admin1": k[2], "bucket": k[3], "n_posts": v[0], "n_outage": v[1]}
-        for k, v in sorted(counts.items())
-    ]
-    session.execute(stmt, values)
+    session.execute(stmt, [{**dict(zip(keys, k)), "n_posts": v[0], "n_outage": v[1]} for k, v in items])
 
 
 def quarantine(session: Session, source: str, records: Iterable[tuple[str, str]]) -> int:
