@@ -87,12 +87,22 @@ def window_indices(
     timestamps: Sequence[pd.Timestamp] | pd.Series | np.ndarray,
     windows: Iterable[tuple[pd.Timestamp, pd.Timestamp]],
 ) -> list[tuple[int, int]]:
-    """Row-index bounds ``(first, last)`` of each window: the rows whose timestamp lies in ``[start, end]``."""
+    """Row-index bounds ``(first, last)`` of each window, as NAB's sweeper finds them.
+
+    NAB opens a window at the first row whose timestamp equals its start and closes it at the first row whose
+    timestamp equals its end (rows in file order, so files that repeat or reorder timestamps around a DST change
+    are handled as NAB handles them). A bound that matches no row falls back to the rows whose timestamp lies in
+    ``[start, end]`` (assuming sorted timestamps).
+    """
     ts = np.asarray(pd.to_datetime(pd.Series(timestamps)).values, dtype="datetime64[ns]")
     out: list[tuple[int, int]] = []
     for start, end in windows:
-        lo = int(np.searchsorted(ts, np.datetime64(pd.Timestamp(start).to_datetime64(), "ns"), side="left"))
-        hi = int(np.searchsorted(ts, np.datetime64(pd.Timestamp(end).to_datetime64(), "ns"), side="right")) - 1
+        a = np.datetime64(pd.Timestamp(start).to_datetime64(), "ns")
+        b = np.datetime64(pd.Timestamp(end).to_datetime64(), "ns")
+        exact_lo = np.flatnonzero(ts == a)
+        exact_hi = np.flatnonzero(ts == b)
+        lo = int(exact_lo[0]) if exact_lo.size else int(np.searchsorted(ts, a, side="left"))
+        hi = int(exact_hi[0]) if exact_hi.size else int(np.searchsorted(ts, b, side="right")) - 1
         if hi >= lo:
             out.append((lo, hi))
     return out

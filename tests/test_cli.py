@@ -65,6 +65,6 @@ def test_bad_report_date_and_format(tmp_path):
 def test_db_upgrade_and_status(tmp_path):
     url = f"sqlite:///{tmp_path}/a.db"
     r = run("db", "upgrade", "--db", url)
-    assert r.returncode == 0 and "-> 0001" in r.stdout
+    assert r.returncode == 0 and "empty -> 0002" in r.stdout
     r = run("db", "status", "--db", url)
     assert r.returncode == 0 and "posts" in r.stdout

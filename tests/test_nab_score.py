@@ -110,3 +110,13 @@ def test_window_indices_from_timestamps() -> None:
     assert window_indices(ts, wins) == [(500, 599)]
     s = score_file(ts, alerts_at(500), wins, STD)
     assert s.raw == pytest.approx(1.0)
+
+
+def test_window_indices_follow_nab_on_repeated_timestamps() -> None:
+    """NAB opens a window at the first row equal to its start and closes it at the first row equal to its end."""
+    ts = pd.Series(pd.date_range("2015-03-01", periods=N, freq="5min"))
+    ts.iloc[300:312] = ts.iloc[288:300].to_numpy()  # an hour repeats (clock set back) before the window
+    ts.iloc[312:] = pd.date_range(ts.iloc[299] + pd.Timedelta("5min"), periods=N - 312, freq="5min")
+    start, end = ts.iloc[500], ts.iloc[599]
+    assert window_indices(ts, [(start, end)]) == [(500, 599)]
+    assert window_indices(ts, [(ts.iloc[290], ts.iloc[320])]) == [(290, 320)]

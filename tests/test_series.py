@@ -84,12 +84,13 @@ def test_gaps_are_handled_on_the_inferred_grid() -> None:
     [
         ("", "empty"),
         ("timestamp,value\n", "no data rows"),
-        ("time,count\n2015-01-01 00:00,1\n", "missing column"),
+        ("when,count\n2015-01-01 00:00,1\n", "no timestamp column"),
         ("timestamp,value\n2015-01-01 00:00,1\nnot a time,2\n", "unparsable timestamp 'not a time' in data row 2"),
         ("timestamp,value\n2015-01-01 00:00,1\n2015-01-01 00:05,abc\n", "unparsable value 'abc' in data row 2"),
-        ("timestamp,value\n2015-01-01 00:00,1\n2015-01-01 00:05,\n", "unparsable value"),
-        ("timestamp,value\n2015-01-01 00:05,1\n2015-01-01 00:00,2\n", "out-of-order timestamp"),
-        ("timestamp,value\n2015-01-01 00:00,1\n2015-01-01 00:00,2\n", "duplicate timestamp"),
+        ("timestamp,value\n2015-01-01 00:00,1\n2015-01-01 00:05,inf\n", "unparsable value 'inf'"),
+        ("timestamp,a,b\n2015-01-01 00:00,1,2\n", "several numeric columns"),
+        ("timestamp,note\n2015-01-01 00:00,x\n", "no value column"),
+        ("timestamp,value\n,1\n", "unparsable timestamp"),
     ],
 )
 def test_bad_input_raises_series_error_with_one_line(tmp_path: Path, text: str, message: str) -> None:
@@ -127,3 +128,103 @@ def test_real_nab_tweet_file(tmp_path: Path) -> None:
     assert sum(h > 0 for h in hits) >= 1
     # alerts are rare events, not a constant flag
     assert 0 < summary.alerts < len(out) / 200
+
+
+def scored_alerts(df: pd.DataFrame) -> list[int]:
+    return np.flatnonzero(score_frame(df)["alert"].to_numpy()).tolist()
+
+
+def test_repeated_and_backward_timestamps_are_scored_in_file_order(tmp_path: Path) -> None:
+    """NAB's DST files: an hour collapsed onto one timestamp, or an hour repeated, is scored row by row."""
+    df = counts_frame()
+    clean = scored_alerts(df)
+    dup = df.copy()
+    dup.loc[400:411, "timestamp"] = dup.loc[400, "timestamp"]  # twelve rows share one timestamp
+    back = df.copy()
+    back.loc[600:, "timestamp"] = (pd.to_datetime(back.loc[600:, "timestamp"]) - pd.Timedelta("1h")).dt.strftime(
+        "%Y-%m-%d %H:%M:%S")  # the clock goes back one hour: an hour of timestamps repeats
+    for frame in (dup, back):
+        src = tmp_path / "in.csv"
+        frame.to_csv(src, index=False)
+        summary = detect_series_file(src, tmp_path / "out.csv")
+        out = pd.read_csv(tmp_path / "out.csv", dtype=str)
+        assert out["timestamp"].tolist() == frame["timestamp"].tolist()  # every row, in its order
+        assert summary.rows == len(frame) and summary.interval == pd.Timedelta("5min")
+        assert np.flatnonzero(out["alert"].astype(int)).tolist() == clean == [3 * DAY]
+    # causal in file order: a prefix ending inside the repeated hour scores as the whole file does
+    prefix = score_frame(back.iloc[:650])["anomaly_score"].tolist()
+    assert prefix == score_frame(back)["anomaly_score"].iloc[:650].tolist()
+
+
+def test_real_nab_files_with_dst_repeats_are_scored(tmp_path: Path) -> None:
+    for name in ("realKnownCause/machine_temperature_system_failure.csv",
+                 "realAWSCloudwatch/ec2_disk_write_bytes_1ef3de.csv"):
+        path = require(f"data/nab/{name}")
+        summary = detect_series_file(path, tmp_path / "out.csv")
+        src = pd.read_csv(path, dtype=str)
+        out = pd.read_csv(tmp_path / "out.csv", dtype=str)
+        assert out[["timestamp", "value"]].equals(src)
+        assert summary.interval == pd.Timedelta("5min")
+        assert 0 < summary.alerts < len(out) / 200
+
+
+def test_newest_first_file_is_scored_in_time_order() -> None:
+    df = counts_frame()
+    reverse = df.iloc[::-1].reset_index(drop=True)
+    out = score_frame(reverse)
+    assert out["timestamp"].tolist() == reverse["timestamp"].tolist()
+    forward = score_frame(df)
+    assert out["alert"].iloc[::-1].tolist() == forward["alert"].tolist()
+    assert out["anomaly_score"].iloc[::-1].tolist() == forward["anomaly_score"].tolist()
+
+
+@pytest.mark.parametrize("form", ["epoch_s", "epoch_ms", "iso_z", "iso_offset", "iso_t"])
+def test_timestamp_formats_give_the_same_scores(form: str) -> None:
+    df = counts_frame()
+    ts = pd.to_datetime(df["timestamp"]).astype("datetime64[ns]")
+    other = df.copy()
+    if form == "epoch_s":
+        other["timestamp"] = (ts.astype("int64") // 10**9).astype(str)
+    elif form == "epoch_ms":
+        other["timestamp"] = (ts.astype("int64") // 10**6).astype(str)
+    elif form == "iso_z":
+        other["timestamp"] = ts.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif form == "iso_offset":  # the same instants written in UTC+02:00
+        other["timestamp"] = (ts + pd.Timedelta("2h")).dt.strftime("%Y-%m-%dT%H:%M:%S+02:00")
+    else:
+        other["timestamp"] = ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    expected = score_frame(df)
+    got = score_frame(other)
+    assert got["anomaly_score"].tolist() == expected["anomaly_score"].tolist()
+    assert got["alert"].tolist() == expected["alert"].tolist()
+
+
+def test_value_column_by_name_or_as_the_single_numeric_column(tmp_path: Path) -> None:
+    df = counts_frame()
+    expected = score_frame(df)["alert"].tolist()
+    named = df.rename(columns={"timestamp": "Time", "value": "Value"})
+    named.insert(1, "service", "x")
+    assert score_frame(named)["alert"].tolist() == expected
+    single = df.rename(columns={"value": "count"})
+    single["label"] = "a"
+    assert score_frame(single)["alert"].tolist() == expected
+    # a headerless file `<timestamp>,<number>` is read as timestamp,value
+    src = tmp_path / "noheader.csv"
+    df.to_csv(src, index=False, header=False)
+    summary = detect_series_file(src, tmp_path / "out.csv")
+    assert summary.rows == len(df) and summary.alerts == sum(expected)
+
+
+def test_empty_values_are_missing(tmp_path: Path) -> None:
+    df = counts_frame()
+    gappy = df.copy()
+    gappy["value"] = gappy["value"].astype(str)
+    gappy.loc[100:159, "value"] = ""
+    gappy.loc[160, "value"] = "NaN"
+    src = tmp_path / "in.csv"
+    gappy.to_csv(src, index=False)
+    detect_series_file(src, tmp_path / "out.csv")
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert len(out) == len(df)
+    assert out["value"].iloc[100] == "" and out["alert"].iloc[100:161].astype(int).sum() == 0
+    assert np.flatnonzero(out["alert"].astype(int)).tolist() == [3 * DAY]

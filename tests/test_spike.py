@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from outageradar.reports.baseline import online_baseline
-from outageradar.reports.spike import DEFAULT_PARAMS, SpikeParams, nb_upper_tail, score_counts
+from outageradar.reports.spike import (
+    DEFAULT_PARAMS,
+    SpikeParams,
+    nb_upper_tail,
+    score_counts,
+    seasonal_pvalue,
+    trailing_sum,
+)
 
 DAY = 288  # five-minute buckets per day
 
@@ -161,3 +170,33 @@ def test_bad_counts_are_rejected() -> None:
 def test_default_params_are_fixed() -> None:
     assert isinstance(DEFAULT_PARAMS, SpikeParams)
     assert 0 < DEFAULT_PARAMS.alert_pvalue < 0.01
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_slow_sustained_rise_is_caught_by_the_seasonal_test(seed: int) -> None:
+    """A rise to twice the usual level built up over six hours: the adaptive level absorbs it, the same hour on
+    previous days does not."""
+    rng = np.random.default_rng(seed)
+    n = 10 * DAY
+    t = np.arange(n)
+    lam = 6.0 * (1 + 0.8 * np.sin(2 * np.pi * t / DAY))
+    start = 8 * DAY + 100
+    ramp = np.clip((t - start) / 72, 0, 1) * (t < start + 192)  # six hours up, then ten at 2x
+    counts = rng.poisson(lam * (1 + ramp)).astype(float)
+    with_seasonal = score_counts(grid(n), counts)
+    without = score_counts(grid(n), counts, params=dataclasses.replace(DEFAULT_PARAMS, seasonal_halflife_days=0.0))
+    assert with_seasonal.alert[start : start + 192].sum() >= 1
+    assert without.alert[start : start + 192].sum() == 0
+    assert with_seasonal.alert[2 * DAY : 8 * DAY].sum() == 0  # and the ordinary days before stay quiet
+    assert with_seasonal.pvalue[start : start + 192].min() < 1e-4
+
+
+def test_seasonal_pvalue_is_conservative_on_poisson_noise() -> None:
+    rng = np.random.default_rng(8)
+    hourly = trailing_sum(rng.poisson(10, 30 * DAY).astype(float), 12)
+    p = seasonal_pvalue(hourly, DAY, 14.0)
+    assert (p[: 3 * DAY] == 1).all()  # nothing before three days of each time of day
+    assert (p < 1e-2).mean() < 0.01
+    assert p.min() > 1e-4
+    hourly[20 * DAY + 100] = 240  # twice the usual hour (120)
+    assert seasonal_pvalue(hourly, DAY, 14.0)[20 * DAY + 100] < 1e-6
