@@ -201,7 +201,12 @@ def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, 
     if idx.size == 0:
         return []
     out = []
+    expected_total = total_res.expected[i]
     for s, e in _episodes(idx, int(params.merge_gap / BUCKET)):
+        # The hour-scale test stays raised for a while after a burst: the incident ends at its last bucket whose
+        # count is beyond ordinary noise (more than two standard deviations above the expected count).
+        while e > s and total[e] <= expected_total[e] + 2 * math.sqrt(expected_total[e]):
+            e -= 1
         sl, rsl = slice(s, e + 1), slice(s - r0, e + 1 - r0)
         spiking = []
         for j in rows:
