@@ -22,6 +22,11 @@ from outageradar.classify.problem import PROBLEM_TYPES, problem_type
         ("no HD channels on my TV tonight", "tv_video"),
         ("no internet connection at all since this morning", "connectivity"),
         ("hmm", "other"),
+        ("", "other"),
+        ("lights out on our whole block", "power"),
+        ("school closed, outage at school", "power"),
+        ("Xbox Live won't let me sign in", "login"),
+        ("Netflix keeps buffering", "tv_video"),
     ],
 )
 def test_problem_rules(text, expected):

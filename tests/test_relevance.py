@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -74,9 +73,95 @@ def test_negation_and_tense(higher, lower):
 def test_features_normalise_informal_spellings():
     a = set(textmod.features("iMessage not workin"))
     b = set(textmod.features("iMessage isn't working"))
-    assert "w:working" in a and "lx:not_working" in a and "lx:not_working" in b
+    c = set(textmod.features("iMessage isn\u2019t working"))
+    assert "w:working" in a and "lx:not_working" in a and "lx:not_working" in b and b == c
     assert "w:down" in set(textmod.features("#xboxdown again"))
     assert "lx:cant_action" in set(textmod.features("I cannot even connect"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("WiFi DOWN again!! https://t.co/AbC123 @ComcastCares", "wifi down again ! ! _url_ @comcastcares"),
+        ("no 4G since 10pm, is it just me?", "no 0g since 00pm is it just me ?"),
+        ("can\u2019t log in \U0001f621 &amp; u know it", "cant log in you know it"),
+        ("#XboxDown right now", "#xboxdown rightnow xboxdown down"),
+        ("", ""),
+    ],
+)
+def test_tokenisation(text, expected):
+    assert textmod.normalise(text) == expected
+
+
+def test_mentions_add_the_at_pseudo_token():
+    assert "w:_at_" in textmod.features("@AskPlayStation PSN down?")
+    assert "w:_at_" not in textmod.features("PSN down?")
+
+
+def _reference_lexicon(groups):
+    """Every phrase variant (``*`` = at most one token, ``None`` = any token) by its first token."""
+    by_first = {}
+    for name, phrases in groups.items():
+        for ph in phrases:
+            parts = [p.encode() for p in ph.split()]
+            variants = [parts]
+            if b"*" in parts:
+                i = parts.index(b"*")
+                variants = [parts[:i] + parts[i + 1:], parts[:i] + [None] + parts[i + 1:]]
+            for v in variants:
+                by_first.setdefault(v[0], []).append((name, v))
+    return by_first
+
+
+def _reference_find(by_first, toks):
+    """Brute force: try every phrase starting at every position."""
+    found = set()
+    for s, t in enumerate(toks):
+        for name, v in by_first.get(t, ()):
+            if s + len(v) <= len(toks) and all(q is None or toks[s + j] == q for j, q in enumerate(v)):
+                found.add(name)
+    return found
+
+
+def test_phrase_lexicons_match_brute_force_on_real_posts():
+    df = pd.read_csv(require(DEV))
+    rel, prob = _reference_lexicon(textmod._LEX_GROUPS), _reference_lexicon(textmod._PROBLEM_GROUPS)
+    for text in df.text:
+        a = textmod.analyse(text)
+        assert textmod.LEXICON.find(a.toks, a.uni) == _reference_find(rel, a.toks), text
+        assert textmod.problem_cues(a) == _reference_find(prob, a.toks), text
+
+
+def test_fast_scoring_equals_feature_string_arithmetic():
+    df = pd.read_csv(require(DEV))
+    m = RelevanceModel.default()
+    fitted = training.Fitted(m._w, m.intercept, m.offsets)
+    texts = df.text.tolist()
+    expected = training.score_features(fitted, [textmod.features(t) for t in texts])
+    got = m.score_many(texts)
+    assert max(abs(a - b) for a, b in zip(expected, got)) < 1e-9
+    assert [m.score(t) for t in texts[:50]] == got[:50]
+
+
+def test_score_and_problem_many_agrees_with_the_separate_calls():
+    from outageradar.classify.problem import problem_type
+
+    df = pd.read_csv(require(DEV))
+    m = RelevanceModel.default()
+    texts = df.text.tolist()
+    pairs = m.score_and_problem_many(texts)
+    assert [s for s, _ in pairs] == m.score_many(texts)
+    for t, (s, p) in zip(texts, pairs):
+        assert p == (problem_type(t) if m.is_outage(s) else None)
+    assert sum(p is not None for _, p in pairs) >= 200
+    assert m.score_and_problem("no power since 8pm on my street")[1] == "power"
+
+
+def test_shipped_model_is_what_train_produces(tmp_path):
+    out = tmp_path / "m.json"
+    training.train([require(DEV)], out, cv_repeats=0)
+    fresh, shipped = RelevanceModel.from_file(out), RelevanceModel.default()
+    assert fresh._w == shipped._w and fresh.intercept == shipped.intercept and fresh.offsets == shipped.offsets
 
 
 def test_shipped_model_on_dev_file_reaches_floor():

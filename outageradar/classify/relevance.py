@@ -3,14 +3,20 @@
 Approach
 --------
 The model is a logistic regression trained by :mod:`outageradar.classify.training` over the sparse binary features
-of :func:`outageradar.classify.text.features` (words, bigrams, negation/tense-aware outage lexicon cues). It ships as
+of :func:`outageradar.classify.text.features` (words, negation/tense-aware outage lexicon cues). It ships as
 plain JSON (``data/relevance_model.json``): feature -> weight, intercept, decision threshold, the text settings it was
 trained with, and metadata naming its training data. Loading parses JSON only — nothing is unpickled — and scoring
-is pure Python: featurise, sum the weights of the distinct features present, divide by ``sqrt(#distinct features)``
-(the rows were L2-normalised in training), add the intercept and the guide-derived cue offsets (fixed prior log-odds
-for "advice about outages", "outage that is over", "is X down?"; see ``training.CUE_OFFSETS``) and apply the
-logistic function. No scikit-learn call
-is made per post.
+is pure Python: analyse the post once (:func:`outageradar.classify.text.analyse`: tokens, token set, lexicon cues),
+sum the weights of the distinct features present, divide by ``sqrt(#distinct features)`` (the rows
+were L2-normalised in training), add the intercept and the guide-derived cue offsets (fixed prior log-odds for "advice
+about outages", "outage that is over", "is X down?"; see ``training.CUE_OFFSETS``) and apply the logistic function.
+No scikit-learn call is made per post.
+
+For speed the weights are re-keyed on load: word weights by the token bytes (no feature string is built per token;
+the sum is a C-level ``map`` over the post's token set), and the cue features' count, weight sum and offset sum are
+cached per distinct set of cues. :meth:`RelevanceModel.score_many` normalises posts in batches
+(:func:`outageradar.classify.text.analyses`); :meth:`RelevanceModel.score_and_problem_many` also derives the problem
+type from the same tokens, so a post is tokenised once for both.
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ import json
 import math
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import repeat
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from outageradar.classify import text as textmod
+from outageradar.classify.problem import problem_from_cues
 
 MODEL_FORMAT = "outageradar-relevance/1"
 MODEL_RESOURCE = "relevance_model.json"
@@ -36,7 +44,7 @@ class ModelError(ValueError):
 class RelevanceModel:
     """A loaded relevance model. Use :meth:`default` for the shipped one or :meth:`from_file`."""
 
-    __slots__ = ("version", "threshold", "intercept", "metadata", "settings", "offsets", "_w")
+    __slots__ = ("version", "threshold", "intercept", "metadata", "settings", "offsets", "_w", "_fast", "_cue_cache")
 
     def __init__(self, weights: dict[str, float], intercept: float, threshold: float, version: str,
                  settings: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
@@ -48,6 +56,9 @@ class RelevanceModel:
         self.version = version
         self.settings = dict(settings or {})
         self.metadata = dict(metadata or {})
+        self._fast = _rekey(weights)
+        #: (cue names, short post) -> (number of cue features, sum of their weights, sum of their offsets)
+        self._cue_cache: dict[tuple[frozenset[str], bool], tuple[int, float, float]] = {}
 
     # ---- loading ----------------------------------------------------------------------------------------------
     @classmethod
@@ -86,32 +97,65 @@ class RelevanceModel:
     def n_features(self) -> int:
         return len(self._w)
 
+    def _margin(self, a: tuple[list[bytes], set[bytes], set[str]]) -> float:
+        toks, uni, cues = a
+        key = (frozenset(cues), len(toks) < 4)
+        c = self._cue_cache.get(key)
+        if c is None:
+            c = self._cue_terms(key, cues, len(toks))
+        s = sum(map(self._fast.get, uni, repeat(0.0)))
+        return self.intercept + (s + c[1]) / math.sqrt(len(uni) + c[0]) + c[2]
+
+    def _cue_terms(self, key: tuple[frozenset[str], bool], cues: set[str], ntoks: int) -> tuple[int, float, float]:
+        """The cue features' count, weight sum and offset sum (cached: they depend only on ``key``; the weights and
+        offsets of a loaded model are not meant to change)."""
+        cf = textmod.cue_features(cues, ntoks)
+        get, oget = self._fast.get, self.offsets.get
+        c = (len(cf), sum(get(f, 0.0) for f in cf), sum(oget(f, 0.0) for f in cf))
+        if len(self._cue_cache) > 100_000:
+            self._cue_cache.clear()
+        self._cue_cache[key] = c
+        return c
+
     def margin(self, text: str) -> float:
         """The linear score (log-odds) of a post."""
-        feats = set(textmod.features(text))
-        if not feats:
-            return self.intercept
-        get = self._w.get
-        s = 0.0
-        for f in feats:
-            s += get(f, 0.0)
-        z = self.intercept + s / math.sqrt(len(feats))
-        if self.offsets:
-            oget = self.offsets.get
-            for f in feats:
-                if f[0] == "l":
-                    z += oget(f, 0.0)
-        return z
+        return self._margin(textmod.analyse(text))
 
     def score(self, text: str) -> float:
         """Probability in [0, 1] that ``text`` reports an outage now."""
-        z = self.margin(text)
+        z = self._margin(textmod.analyse(text))
         if z < -700:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
 
     def score_many(self, texts: Iterable[str]) -> list[float]:
-        return [self.score(t) for t in texts]
+        """:meth:`score` of each text (the same values; the texts are normalised in batches, which is faster)."""
+        margin, exp = self._margin, math.exp
+        out: list[float] = []
+        append = out.append
+        for a in textmod.analyses(texts):
+            z = margin(a)
+            append(0.0 if z < -700 else 1.0 / (1.0 + exp(-z)))
+        return out
+
+    def score_and_problem(self, text: str) -> tuple[float, str | None]:
+        """The score of :meth:`score` and, when the score is at or above the threshold, the problem type of
+        :func:`~outageradar.classify.problem.problem_type` (else ``None``), from one tokenisation of the post."""
+        return self.score_and_problem_many((text,))[0]
+
+    def score_and_problem_many(self, texts: Iterable[str]) -> list[tuple[float, str | None]]:
+        """``(score, problem type or None)`` per post, each post tokenised once: the problem type is derived (from
+        the same tokens) only for posts whose score reaches :attr:`threshold`, as the tagger reports it only for
+        outage posts."""
+        margin, exp, pick, pcues = self._margin, math.exp, problem_from_cues, textmod.problem_cues
+        thr = self.threshold
+        out: list[tuple[float, str | None]] = []
+        append = out.append
+        for a in textmod.analyses(texts):
+            z = margin(a)
+            p = 0.0 if z < -700 else 1.0 / (1.0 + exp(-z))
+            append((p, pick(pcues(a)) if p >= thr else None))
+        return out
 
     def is_outage(self, score: float) -> bool:
         """Whether a score from :meth:`score` is at or above the model's decision threshold."""
@@ -125,6 +169,18 @@ class RelevanceModel:
 
     def __repr__(self) -> str:
         return f"RelevanceModel(version={self.version!r}, threshold={self.threshold}, features={len(self._w)})"
+
+
+def _rekey(weights: dict[str, float]) -> dict[object, float]:
+    """Feature-string weights re-keyed for :meth:`RelevanceModel._margin`: ``w:tok`` -> the token's bytes, other
+    features (``lx:``, ``len:``) unchanged (a str never equals a bytes key)."""
+    fast: dict[object, float] = {}
+    for f, w in weights.items():
+        if f.startswith("w:"):
+            fast[f[2:].encode("ascii", "ignore")] = w
+        else:
+            fast[f] = w
+    return fast
 
 
 @lru_cache(maxsize=1)

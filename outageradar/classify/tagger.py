@@ -58,16 +58,15 @@ class Tagger:
         return self.classify_rows([Row(text, user_location, lat, lon, place)])[0]
 
     def classify_rows(self, rows: Sequence[Row]) -> list[Classification]:
-        from outageradar.classify.problem import problem_type
-
         texts = [r.text for r in rows]
-        scores = self.relevance.score_many(texts)
+        # one tokenisation gives the outage score and, for outage posts, the problem type
+        verdicts = self.relevance.score_and_problem_many(texts)
         regions = self.regions.tag_many((r.text, r.user_location, r.lat, r.lon, r.place) for r in rows)
         identify = self.catalog.identify
         is_outage = self.relevance.is_outage
         version = self.version
         out = []
-        for text, score, region in zip(texts, scores, regions):
+        for text, (score, problem), region in zip(texts, verdicts, regions):
             outage = bool(is_outage(score))
             out.append(
                 Classification(
@@ -77,7 +76,7 @@ class Tagger:
                     country=region.country,
                     admin1=region.admin1,
                     city=region.city,
-                    problem=problem_type(text) if outage else None,
+                    problem=(problem or "other") if outage else None,
                     region_evidence=region.evidence,
                     model_version=version,
                 )
