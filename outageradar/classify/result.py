@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Classification:
     """``outage`` is the relevance model's decision at its threshold; ``outage_score`` its probability.
 
