@@ -69,13 +69,16 @@ def store_posts(session: Session, posts: Sequence[Post], labels: Sequence[Classi
         }
         for p in posts
     ]
-    t = PostRow.__table__
-    stmt = (
-        insert(t)
-        .on_conflict_do_nothing(index_elements=["source", "source_id"])
-        .returning(t.c.id, t.c.source, t.c.source_id)
-    )
-    inserted = session.execute(stmt, rows).all()
+    if session.get_bind().dialect.name == "postgresql":
+        inserted = _insert_posts_pg(session, rows)
+    else:
+        t = PostRow.__table__
+        stmt = (
+            insert(t)
+            .on_conflict_do_nothing(index_elements=["source", "source_id"])
+            .returning(t.c.id, t.c.source, t.c.source_id)
+        )
+        inserted = session.execute(stmt, rows).all()
     if not inserted:
         return WriteResult(new=0, duplicates=len(posts))
     index = {(p.source, p.source_id): i for i, p in enumerate(posts)}
@@ -93,6 +96,31 @@ def store_posts(session: Session, posts: Sequence[Post], labels: Sequence[Classi
     session.execute(ClassificationRow.__table__.insert(), crows)
     add_rollups(session, counts)
     return WriteResult(new=len(inserted), duplicates=len(posts) - len(inserted))
+
+
+_POST_COLUMNS = ("source", "source_id", "created_at", "text", "lang", "author_hash", "user_location", "lat", "lon",
+                 "place", "url", "ingested_at")
+_PG_INSERT_POSTS = (
+    f"INSERT INTO posts ({', '.join(_POST_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_POST_COLUMNS))}) "
+    "ON CONFLICT (source, source_id) DO NOTHING RETURNING id, source, source_id"
+)
+
+
+def _insert_posts_pg(session: Session, rows: list[dict]) -> list[tuple[int, str, str]]:
+    """Insert posts with psycopg's pipelined executemany: one prepared statement for the whole batch, on the
+    session's connection and transaction. (SQLAlchemy's multi-row VALUES statements with thousands of parameters
+    are re-parsed by psycopg each time, which made PostgreSQL ingest several times slower than SQLite.)"""
+    now = datetime.now(timezone.utc)
+    conn = session.connection().connection.driver_connection
+    inserted: list[tuple[int, str, str]] = []
+    with conn.cursor() as cur:
+        cur.executemany(_PG_INSERT_POSTS, [tuple(r[c] for c in _POST_COLUMNS[:-1]) + (now,) for r in rows],
+                        returning=True)
+        while True:
+            inserted.extend(cur.fetchall())
+            if not cur.nextset():
+                break
+    return inserted
 
 
 def _classification_row(post_id: int, bucket: datetime, label: Classification) -> dict:
