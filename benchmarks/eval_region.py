@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from outageradar.classify.gazetteer import Gazetteer, normalise  # noqa: E402
-from outageradar.classify.region import Region, RegionTagger  # noqa: E402
+from outageradar.classify.region import RegionTagger  # noqa: E402
 
 LABEL_COUNTRY = {"UK": "GB", "US": "US", "USA": "US"}
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 from shared_data import require
 from sqlalchemy import select
 

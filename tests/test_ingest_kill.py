@@ -9,7 +9,7 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from outageradar.ingest.simulate import simulate
 from outageradar.store.models import ClassificationRow, PostRow, RollupRow

@@ -17,10 +17,9 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 
 SERVICES = {
     # canonical name: (how people write it, what a failure looks like)
@@ -209,15 +208,3 @@ def write_jsonl(records: list[dict], path: Path) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-
-
-def describe(sim: Simulation) -> dict:
-    return asdict(sim)
-
-
-def iter_days(sim: Simulation) -> Iterator[date]:
-    d = datetime.fromisoformat(sim.start).date()
-    end = datetime.fromisoformat(sim.end).date()
-    while d < end:
-        yield d
-        d += timedelta(days=1)

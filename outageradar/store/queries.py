@@ -7,8 +7,6 @@ rows come back. The ``*_frame`` functions return pandas DataFrames for notebooks
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
-
 from sqlalchemy import BigInteger, func, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -82,18 +80,6 @@ def region_cells(store, start: datetime, end: datetime, candidates) -> list[tupl
         return s.execute(q).all()
 
 
-def rollup_series(store, start: datetime, end: datetime, services: Iterable[str] | None = None):
-    """Outage-report counts per (service, country, admin1, bucket) in [start, end), non-zero buckets only."""
-    q = (
-        select(RollupRow.service, RollupRow.country, RollupRow.admin1, RollupRow.bucket, RollupRow.n_outage)
-        .where(RollupRow.bucket >= start, RollupRow.bucket < end, RollupRow.n_outage > 0)
-    )
-    if services is not None:
-        q = q.where(RollupRow.service.in_(list(services)))
-    with store.session() as s:
-        return s.execute(q).all()
-
-
 def problem_counts(store, service: str, start: datetime, end: datetime) -> dict[str, int]:
     q = (
         select(ClassificationRow.problem, func.count())
@@ -141,15 +127,6 @@ def sample_posts(store, service: str, start: datetime, end: datetime, limit: int
             if not q_:
                 queues.remove(q_)
     return sorted(out, key=lambda p: p["created_at"])
-
-
-def incidents_between(store, start: datetime, end: datetime) -> list[IncidentRow]:
-    """Incidents overlapping [start, end), strongest first."""
-    q = select(IncidentRow).where(IncidentRow.started_at < end, IncidentRow.ended_at >= start)
-    with store.session() as s:
-        rows = list(s.scalars(q).all())
-    order = {"strong": 0, "moderate": 1, "weak": 2}
-    return sorted(rows, key=lambda r: (order.get(r.confidence, 3), -r.total_reports, r.started_at))
 
 
 # ---------------------------------------------------------------- pandas, for notebooks
