@@ -200,3 +200,72 @@ def test_seasonal_pvalue_is_conservative_on_poisson_noise() -> None:
     assert p.min() > 1e-4
     hourly[20 * DAY + 100] = 240  # twice the usual hour (120)
     assert seasonal_pvalue(hourly, DAY, 14.0)[20 * DAY + 100] < 1e-6
+
+
+def weekend_dip_series(weeks: int, seed: int) -> np.ndarray:
+    """Daily-seasonal counts, weekends (Sat, Sun) at a third of the weekday level; ``grid`` starts on a Wednesday."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(weeks * 7 * DAY)
+    weekday = (t // DAY + 2) % 7  # 2025-01-01 was a Wednesday
+    lam = np.where(weekday < 5, 12.0, 4.0) * (1 + 0.6 * np.sin(2 * np.pi * (t % DAY - 72) / DAY))
+    return rng.poisson(lam).astype(float)
+
+
+NO_WEEKDAY = dataclasses.replace(
+    DEFAULT_PARAMS, baseline=dataclasses.replace(DEFAULT_PARAMS.baseline, weekday_halflife_weeks=0.0)
+)
+
+
+def test_weekend_dip_is_learned_after_a_few_weeks() -> None:
+    """Without weekday factors the level ratio still holds the weekend's level on Monday morning and nearly every
+    Monday alarms; with them, learned over 3+ weeks, weekday mornings are expected (the shrunk factors leave a few)."""
+    late_with = late_without = 0
+    for seed in range(1, 7):
+        counts = weekend_dip_series(6, seed)
+        ts = grid(len(counts))
+        result = score_counts(ts, counts)
+        without = score_counts(ts, counts, params=NO_WEEKDAY)
+        t = np.arange(len(counts))
+        weekday = (t // DAY + 2) % 7
+        late = t >= 3 * 7 * DAY
+        alerts = np.flatnonzero(result.alert & late)
+        assert ((weekday[alerts] == 0) & (t[alerts] % DAY < 144)).all()  # only ever Monday mornings
+        assert len(alerts) <= 2
+        late_with += len(alerts)
+        late_without += int(without.alert[late].sum())
+        weekend = late & (weekday >= 5)
+        weekdays = late & (weekday < 5)
+        assert result.expected[weekend].mean() < 0.5 * result.expected[weekdays].mean()
+        assert result.expected[weekend].mean() < 0.9 * without.expected[weekend].mean()
+    assert late_without >= 12
+    assert 3 * late_with <= late_without
+
+
+def test_weekday_factors_stay_1_with_little_history() -> None:
+    counts = weekend_dip_series(2, 3)[: 13 * DAY]  # under two weeks: not every weekday has been seen twice
+    ts = grid(len(counts))
+    with_factors = online_baseline(ts, counts, 300.0).expected
+    without = online_baseline(ts, counts, 300.0, params=NO_WEEKDAY.baseline).expected
+    np.testing.assert_array_equal(with_factors, without)
+    sparse = np.random.default_rng(3).poisson(0.05, 6 * DAY).astype(float)  # under a week of a sparse series
+    np.testing.assert_array_equal(
+        online_baseline(grid(len(sparse)), sparse, 300.0).expected,
+        online_baseline(grid(len(sparse)), sparse, 300.0, params=NO_WEEKDAY.baseline).expected,
+    )
+
+
+def test_weekday_factors_are_causal_and_batch_equals_single() -> None:
+    counts = weekend_dip_series(4, 5)
+    counts[20 * DAY + 100 : 20 * DAY + 112] += 60  # an outage on a weekday of week three
+    ts = grid(len(counts))
+    full = score_counts(ts, counts)
+    for cut in (15 * DAY + 7, 21 * DAY, 24 * DAY + 200):
+        part = score_counts(ts[:cut], counts[:cut])
+        for name in ("expected", "pvalue", "anomaly_score", "alert"):
+            np.testing.assert_array_equal(getattr(part, name), getattr(full, name)[:cut], err_msg=name)
+    assert full.alert[20 * DAY + 100 : 20 * DAY + 112].sum() == 1
+    batch = np.stack([counts, weekend_dip_series(4, 6), np.roll(counts, DAY)])
+    batch[1, 3000:3400] = np.nan
+    together = score_counts(ts, batch)
+    for i in range(3):
+        np.testing.assert_allclose(together.expected[i], score_counts(ts, batch[i]).expected, rtol=1e-12)

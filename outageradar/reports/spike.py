@@ -1,7 +1,7 @@
 """Spike test: how surprising is each count given its online baseline, and when to raise an alert.
 
-For every interval ``t`` the baseline (:mod:`outageradar.reports.baseline`) predicts, from data before ``t`` only, an
-expected count ``mu_t`` and a negative-binomial overdispersion ``alpha_t`` (``Var = mu + alpha mu^2``). The test looks
+For every interval ``t`` the baseline (:mod:`outageradar.reports.baseline`: time-of-day profile, day-of-week factors,
+adaptive level) predicts, from data before ``t`` only, an expected count ``mu_t`` and a negative-binomial overdispersion ``alpha_t`` (``Var = mu + alpha mu^2``). The test looks
 at two time scales, because an outage shows either as a sharp burst or as a rise sustained over many intervals:
 
 - the interval itself: ``p1 = P(Y >= y_t | mu_t, alpha_t)``;
