@@ -117,6 +117,7 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
     out_fmt = _fmt(output_path, None) if output_path.suffix else in_fmt
     header, rows = _read(input_path, in_fmt)
     tagger = tagger or Tagger()
+    _ = tagger.catalog, tagger.relevance, tagger.regions  # load the models first: the rate is of classifying
     start = time.perf_counter()
     n = outages = 0
     output_path.parent.mkdir(parents=True, exist_ok=True)
