@@ -49,13 +49,11 @@ def load(
     rejected: list[Rejected] = []
 
     def flush() -> None:
-        labels = tagger.classify_posts(posts) if posts else []
-        with factory() as session, session.begin():
-            result = store_posts(session, posts, labels)
-            q = quarantine(session, quarantine_source, ((r.raw, f"line {r.line}: {r.reason}") for r in rejected))
+        result = store_page(factory, posts, tagger, rejected=[(r.raw, f"line {r.line}: {r.reason}") for r in rejected],
+                            quarantine_source=quarantine_source)
         summary.new += result.new
         summary.duplicates += result.duplicates
-        summary.quarantined_new += q
+        summary.quarantined_new += result.quarantined_new
         posts.clear()
         rejected.clear()
         if on_batch:
