@@ -106,7 +106,7 @@ def ingest_file(
     open_text(path).close()
     settings = load_settings()
     store = _store(db)
-    total = _count_lines(path)
+    total = _count_lines(path) if err.is_terminal else None  # only a visible progress bar needs the total
     with _progress() as progress:
         task = progress.add_task(f"ingest {path.name}", total=total)
         summary = load(store.factory, read_posts(path, settings.salt(), fmt, source), Tagger(),
