@@ -178,7 +178,8 @@ def test_newest_first_file_is_scored_in_time_order() -> None:
     assert out["anomaly_score"].iloc[::-1].tolist() == forward["anomaly_score"].tolist()
 
 
-@pytest.mark.parametrize("form", ["epoch_s", "epoch_ms", "iso_z", "iso_offset", "iso_t"])
+@pytest.mark.parametrize("form", ["epoch_s", "epoch_ms", "iso_z", "iso_offset", "iso_t", "compact_min",
+                                  "compact_sec"])
 def test_timestamp_formats_give_the_same_scores(form: str) -> None:
     df = counts_frame()
     ts = pd.to_datetime(df["timestamp"]).astype("datetime64[ns]")
@@ -189,6 +190,10 @@ def test_timestamp_formats_give_the_same_scores(form: str) -> None:
         other["timestamp"] = (ts.astype("int64") // 10**6).astype(str)
     elif form == "iso_z":
         other["timestamp"] = ts.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif form == "compact_min":  # 202401011205: a date-time, not epoch milliseconds of 1976
+        other["timestamp"] = ts.dt.strftime("%Y%m%d%H%M")
+    elif form == "compact_sec":
+        other["timestamp"] = ts.dt.strftime("%Y%m%d%H%M%S")
     elif form == "iso_offset":  # the same instants written in UTC+02:00
         other["timestamp"] = (ts + pd.Timedelta("2h")).dt.strftime("%Y-%m-%dT%H:%M:%S+02:00")
     else:
@@ -197,6 +202,24 @@ def test_timestamp_formats_give_the_same_scores(form: str) -> None:
     got = score_frame(other)
     assert got["anomaly_score"].tolist() == expected["anomaly_score"].tolist()
     assert got["alert"].tolist() == expected["alert"].tolist()
+
+
+def test_compact_dates_are_days_and_other_digit_strings_stay_epochs() -> None:
+    days = pd.date_range("2024-01-01", periods=60, freq="D")
+    counts = [5 + (i % 3) for i in range(60)]
+    counts[50] = 60
+    df = pd.DataFrame({"timestamp": days.strftime("%Y%m%d"), "value": counts})
+    out = score_frame(df)
+    assert out["timestamp"].tolist() == df["timestamp"].tolist()
+    assert out["alert"].iloc[50] == 1 and out["alert"].sum() == 1
+    iso = score_frame(df.assign(timestamp=days.strftime("%Y-%m-%d")))
+    assert out["anomaly_score"].tolist() == iso["anomaly_score"].tolist()
+    # ten-digit epoch seconds are not a compact form; an invalid month keeps 8-digit values epochs (1970)
+    epochs = df.assign(timestamp=days.as_unit("s").astype("int64").astype(str))
+    assert score_frame(epochs)["anomaly_score"].tolist() == iso["anomaly_score"].tolist()
+    from outageradar.reports.series import _parse_timestamps
+
+    assert _parse_timestamps(pd.Series(["20241301", "20241302"]))[0] == np.datetime64(pd.Timestamp(20241301, unit="s"))
 
 
 def test_value_column_by_name_or_as_the_single_numeric_column(tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ Input accepted:
 - **Timestamp column**: ``timestamp`` (or ``time``, ``datetime``, ``date``; case-insensitive). Values are ISO 8601
   date-times with or without a zone (zoned ones are converted to UTC; naive ones are taken as written) or epoch
   seconds / milliseconds / microseconds / nanoseconds (the unit follows the magnitude: below 1e11 seconds, below 1e14
-  milliseconds, ...). A file without a header whose first line is ``<timestamp>,<number>`` is read as headerless.
+  milliseconds, ...). Digit-only compact forms ``YYYYMMDD``, ``YYYYMMDDHHMM`` and ``YYYYMMDDHHMMSS`` (every value
+  of one of those lengths and a valid date from 1900 on) are read as date-times, not as epoch numbers: as epochs they
+  would fall in 1970-2001. A file without a header whose first line is ``<timestamp>,<number>`` is read as headerless.
 - **Value column**: ``value`` (case-insensitive), else the single column besides the timestamp whose entries are all
   numbers. Empty cells (and ``NaN``, ``NA``, ``null``, ``None``) are missing observations: scored ``0``/no alert and
   skipped by the baseline.
@@ -112,10 +114,29 @@ def _epoch_unit(numbers: np.ndarray) -> str:
     return "ns"
 
 
+_COMPACT_FORMATS = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
+
+
+def _compact_datetimes(text: pd.Series) -> pd.Series | None:
+    """The date-times of digit-only ``YYYYMMDD[HHMM[SS]]`` values (all of one length, all valid, 1900 or later),
+    else None."""
+    lengths = text.str.len().unique()
+    if len(lengths) != 1 or int(lengths[0]) not in _COMPACT_FORMATS or not text.str.isdigit().all():
+        return None
+    parsed = pd.to_datetime(text, format=_COMPACT_FORMATS[int(lengths[0])], errors="coerce", utc=True)
+    if parsed.isna().any() or (parsed.dt.year < 1900).any():
+        return None
+    return pd.Series(parsed)
+
+
 def _parse_timestamps(raw: pd.Series) -> np.ndarray:
-    """UTC-naive ``datetime64[ns]`` of ISO 8601 text (zoned: converted to UTC) or epoch numbers."""
+    """UTC-naive ``datetime64[ns]`` of ISO 8601 text (zoned: converted to UTC), compact digit-only date-times or
+    epoch numbers."""
     text = raw.astype(str).str.strip()
-    if len(text) and text.str.fullmatch(_NUMBER).all():
+    compact = _compact_datetimes(text) if len(text) else None
+    if compact is not None:
+        parsed = compact
+    elif len(text) and text.str.fullmatch(_NUMBER).all():
         numbers = text.astype(float).to_numpy()
         parsed = pd.Series(pd.to_datetime(numbers, unit=_epoch_unit(numbers), errors="coerce", utc=True))
     else:
