@@ -5,12 +5,20 @@ Prints, for ``RegionTagger.from_text`` on ``../shared/data/labeled/outage_posts_
 * precision: of the posts where the tagger outputs a region, the share whose country matches the labelled country
   (posts labelled with no place count as errors; labels without a country part are left out); and at finer levels,
   the share whose admin1 / city matches where the label gives that part;
+* precision on labelled-place posts: the same country precision counting only posts whose label names a place;
 * recall: of the posts with a labelled country, the share where the tagger outputs that country;
 * every error;
+* the same figures for the full tagger (``Tagger.classify_rows`` on the text alone), which places a post about a
+  one-country power utility that names no place in the utility's country and area (see ``classify/tagger.py``);
+* ``--service-area``: what service-area fallback variants give (only the power-utility one is shipped): for posts where
+  the text names no place, the catalog country of the service the post names, under several narrowing rules (every
+  single-country service, regional infrastructure, power utilities, outage posts only, a place named inside the
+  service's handle or name as written: "@KenyaPower_Care", "@GeorgiaPower", "@OnePlus_IN"); added outputs, how many
+  are right, how many fall on posts labelled with no place, and the precision/recall the tagger would then have;
 * throughput of ``from_text`` over about 200k real posts (the dev file and the customer-support and complaint corpora);
 * the coordinates / place / profile paths on ``payloads/twarc_csv/geo_tweets.jsonl`` and ``data/isp_tweets/``.
 
-Run: ``.venv/bin/python benchmarks/eval_region.py [--errors] [--shared ../shared]``
+Run: ``.venv/bin/python benchmarks/eval_region.py [--errors] [--no-speed] [--service-area] [--shared ../shared]``
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from outageradar.classify.gazetteer import Gazetteer, normalise  # noqa: E402
-from outageradar.classify.region import RegionTagger  # noqa: E402
+from outageradar.classify.region import Region, RegionTagger  # noqa: E402
 
 LABEL_COUNTRY = {"UK": "GB", "US": "US", "USA": "US"}
 
@@ -56,17 +64,29 @@ def same(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and normalise(a).strip() == normalise(b).strip()
 
 
-def evaluate(tagger: RegionTagger, path: Path, show_errors: bool) -> dict[str, float]:
+def full_tagger_regions(texts: list[str]) -> list[Region | None]:
+    """The regions the full tagger gives (text only): the region tagger's, then a power utility's service area."""
+    from outageradar.classify.tagger import Row, Tagger
+
+    out: list[Region | None] = []
+    for c in Tagger().classify_rows([Row(t) for t in texts]):
+        out.append(Region(c.country, c.admin1, c.city, c.region_evidence) if c.country else None)
+    return out
+
+
+def evaluate(tagger: RegionTagger, path: Path, show_errors: bool, full: bool = False) -> dict[str, float]:
     gaz = tagger.gaz
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    found = (full_tagger_regions([r["text"] for r in rows]) if full
+             else [tagger.from_text(r["text"]) for r in rows])
     n_out = 0
     country_ok = 0
+    placed_out = placed_ok = 0
     labelled = recall_ok = 0
     a1_n = a1_ok = city_n = city_ok = 0
     errors: list[str] = []
-    for row in rows:
+    for row, got in zip(rows, found):
         label = (row.get("region") or "").strip()
-        got = tagger.from_text(row["text"])
         want_cc, want_a1, want_city = parse_label(gaz, label) if label else (None, None, None)
         if label and want_cc:
             labelled += 1
@@ -79,6 +99,8 @@ def evaluate(tagger: RegionTagger, path: Path, show_errors: bool) -> dict[str, f
         if label and want_cc is None:
             continue  # label without a country ("Portland"): not scored
         n_out += 1
+        placed_out += bool(label)
+        placed_ok += bool(label) and got.country == want_cc
         if got.country == want_cc:
             country_ok += 1
         else:
@@ -94,6 +116,7 @@ def evaluate(tagger: RegionTagger, path: Path, show_errors: bool) -> dict[str, f
         "outputs": n_out,
         "labelled": labelled,
         "precision_country": country_ok / n_out if n_out else 0.0,
+        "precision_placed": placed_ok / placed_out if placed_out else 0.0,
         "recall_country": recall_ok / labelled if labelled else 0.0,
         "precision_admin1": a1_ok / a1_n if a1_n else 0.0,
         "precision_city": city_ok / city_n if city_n else 0.0,
@@ -102,10 +125,89 @@ def evaluate(tagger: RegionTagger, path: Path, show_errors: bool) -> dict[str, f
         print("\n".join(errors))
     print(
         f"dev posts={len(rows)} labelled-with-country={labelled} outputs={n_out}\n"
-        f"  precision country={res['precision_country']:.3f}  admin1={res['precision_admin1']:.3f} (n={a1_n})"
+        f"  precision country={res['precision_country']:.3f} (strict; on labelled-place posts "
+        f"{res['precision_placed']:.3f}, n={placed_out})  admin1={res['precision_admin1']:.3f} (n={a1_n})"
         f"  city={res['precision_city']:.3f} (n={city_n})\n  recall country={res['recall_country']:.3f}"
     )
     return res
+
+
+_CAMEL = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|_|$|\d)|[A-Z]?[a-z]+|[A-Z]{2,}|\d+")
+
+
+def _place_in_name(gaz: Gazetteer, name: str) -> str | None:
+    """The country named inside a handle or service name: "KenyaPower_Care" -> KE, "GeorgiaPower" -> US (Georgia,
+    the state, as the catalog service is in the US), "OnePlus_IN" -> IN, "ThreeUKSupport" -> GB."""
+    words = _CAMEL.findall(name)
+    for n in (2, 1):
+        for i in range(len(words) - n + 1):
+            key = normalise(" ".join(words[i : i + n])).strip()
+            if key in gaz.country_by_key and len(key) > 2:
+                return gaz.country_by_key[key]
+            if key in gaz.admin1_by_key:
+                return gaz.admin1_by_key[key][0][0]
+    for w in words:
+        if w.isupper() and len(w) == 2 and w != words[0]:
+            cc = "GB" if w == "UK" else w
+            if cc in gaz.country_names:
+                return cc
+    return None
+
+
+def service_area(tagger: RegionTagger, path: Path) -> None:
+    """Measure fallbacks from the service a post names to its catalog country; see the module docstring (only the
+    power-utility one is shipped, in the full tagger)."""
+    from outageradar.classify.catalog import ServiceCatalog
+
+    cat = ServiceCatalog.default()
+    gaz = tagger.gaz
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    base_ok = base_out = labelled = 0
+    infra = {"power_utility", "isp", "mobile_carrier"}
+    variants = {
+        "any single-country service": lambda s, r, m: True,
+        "regional infrastructure (power/isp/carrier)": lambda s, r, m: s.category in infra,
+        "power utilities": lambda s, r, m: s.category == "power_utility",
+        "infrastructure, outage=1 posts only": lambda s, r, m: s.category in infra and r["outage"] == "1",
+        "power utilities, outage=1 posts only": lambda s, r, m: s.category == "power_utility" and r["outage"] == "1",
+    }
+    # per rule: outputs added, right ones, ones on posts labelled with no place
+    stats = {k: [0, 0, 0] for k in list(variants) + ["place inside the handle/name as written"]}
+    for row in rows:
+        label = (row.get("region") or "").strip()
+        want = parse_label(gaz, label)[0] if label else None
+        if label and want is None:
+            continue
+        labelled += want is not None
+        got = tagger.from_text(row["text"])
+        if got is not None:
+            base_out += 1
+            base_ok += got.country == want
+            continue
+        name = cat.identify(row["text"])
+        svc = cat.get(name) if name else None
+        if svc is not None and len(svc.countries) == 1 and svc.countries[0] != "GLOBAL":
+            for k, rule in variants.items():
+                if rule(svc, row, None):
+                    st = stats[k]
+                    st[0] += 1
+                    st[1] += svc.countries[0] == want
+                    st[2] += not label
+        for m in cat.mentions(row["text"]):
+            if m.kind in ("handle", "alias", "hashtag"):
+                cc = _place_in_name(gaz, row["text"][m.start : m.end])
+                if cc:
+                    st = stats["place inside the handle/name as written"]
+                    st[0] += 1
+                    st[1] += cc == want
+                    st[2] += not label
+                    break
+    print(f"\nservice-area fallback variants (region tagger alone: outputs={base_out}, right={base_ok}, "
+          f"labelled={labelled}):")
+    for k, (added, right, noplace) in stats.items():
+        out, ok = base_out + added, base_ok + right
+        print(f"  {k:45} +{added:3} outputs, {right:3} right, {noplace:3} on no-place posts -> "
+              f"precision {ok / out:.3f} recall {ok / labelled:.3f}")
 
 
 def corpus_texts(shared: Path, limit: int = 200_000) -> list[str]:
@@ -190,11 +292,18 @@ def main() -> None:
     ap.add_argument("--errors", action="store_true", help="list every error")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--paths", action="store_true", help="also show coordinates/place/profile on geo payloads")
+    ap.add_argument("--service-area", action="store_true", help="measure service-area fallback variants")
     args = ap.parse_args()
     t0 = time.perf_counter()
     tagger = RegionTagger.default()
     print(f"tagger built in {time.perf_counter() - t0:.2f}s ({len(tagger.gaz.entries):,} names)")
-    evaluate(tagger, args.shared / "data" / "labeled" / "outage_posts_dev.csv", args.errors)
+    dev = args.shared / "data" / "labeled" / "outage_posts_dev.csv"
+    print("== region tagger (from_text)")
+    evaluate(tagger, dev, args.errors)
+    print("== full tagger (text only): region tagger, then a one-country power utility's service area")
+    evaluate(tagger, dev, args.errors, full=True)
+    if args.service_area:
+        service_area(tagger, args.shared / "data" / "labeled" / "outage_posts_dev.csv")
     if not args.no_speed:
         throughput(tagger, corpus_texts(args.shared))
     if args.paths:

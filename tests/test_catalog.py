@@ -239,6 +239,10 @@ def test_from_file_good(tmp_path: Path) -> None:
         (GOOD + "- {name: C, company: C, category: isp, countries: [US], aliases: [c], parent: Zeta}", "not in the catalog"),
         (GOOD + "- {name: C, company: C, category: isp, countries: [US], aliases: [c], refiners: [x]}", "need a 'parent'"),
         (GOOD + "- {name: C, company: C, category: isp, countries: [US], aliases: [c], status_page: ftp://x}", "URL"),
+        (GOOD + "- {name: C, company: C, category: power_utility, countries: [US, CA], area: Ohio, aliases: [c]}",
+         "'area' needs exactly one country"),
+        (GOOD + "- {name: C, company: C, category: power_utility, countries: [US], area: [Ohio], aliases: [c]}",
+         "'area' must be"),
     ],
 )
 def test_malformed_catalog(tmp_path: Path, text: str, message: str) -> None:
@@ -270,3 +274,20 @@ def test_accuracy_on_labelled_outage_posts(cat: ServiceCatalog) -> None:
         correct += _norm(cat.identify(r["text"])) in gold
     accuracy = correct / len(rows)
     assert accuracy >= 0.85, f"service accuracy {accuracy:.3f} on {len(rows)} outage posts"
+
+
+def test_service_areas_are_one_country_power_utilities_with_real_divisions() -> None:
+    from outageradar.classify.region import RegionTagger
+
+    cat = ServiceCatalog.default()
+    areas = {name: s.service_area for name, s in cat.services.items() if s.service_area is not None}
+    assert areas["power (Georgia Power)"] == ("US", "Georgia")
+    assert areas["power (Kenya Power)"] == ("KE", None)
+    assert areas["power (AusNet)"] == ("AU", "Victoria")
+    # multi-country utilities, generic power, telecoms and apps are not placed by the service
+    assert "power (National Grid)" not in areas and "power grid" not in areas
+    assert cat.get("Verizon").service_area is None and cat.get("Xbox Live").service_area is None
+    # every area is a first-level division the gazetteer knows, in that country
+    known = {(cc, a1) for v in RegionTagger.default().gaz.admin1_by_key.values() for cc, a1 in v}
+    for name, (cc, a1) in areas.items():
+        assert a1 is None or (cc, a1) in known, name

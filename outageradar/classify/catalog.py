@@ -76,7 +76,7 @@ CATEGORIES: tuple[str, ...] = (
 )
 SCHEMA_KEYS = frozenset(
     {"name", "company", "category", "countries", "aliases", "hashtags", "handles", "ambiguous", "status_page",
-     "parent", "generic", "refiners"}
+     "parent", "generic", "refiners", "area"}
 )
 REQUIRED_KEYS = ("name", "company", "category", "countries")
 LIST_KEYS = ("countries", "aliases", "hashtags", "handles", "ambiguous", "refiners")
@@ -192,6 +192,15 @@ class Service:
     parent: str | None = None
     generic: bool = False
     refiners: tuple[str, ...] = ()
+    area: str | None = None
+
+    @property
+    def service_area(self) -> tuple[str, str | None] | None:
+        """``(country, admin1 or None)`` where a report about this service must come from, for a power utility of
+        one country (its grid is there); ``None`` for anything else."""
+        if self.category != "power_utility" or self.generic or len(self.countries) != 1 or self.countries[0] == "GLOBAL":
+            return None
+        return self.countries[0], self.area
 
 
 @dataclass(frozen=True)
@@ -257,10 +266,17 @@ def _parse_service(entry: Any, index: int) -> Service:
         raise CatalogError(f"{where}: a generic service has trigger phrases in 'aliases' only")
     if not (lists["aliases"] or lists["ambiguous"] or lists["hashtags"] or lists["handles"]):
         raise CatalogError(f"{where}: needs at least one alias, hashtag or handle")
+    area = entry.get("area")
+    if area is not None:
+        if not isinstance(area, str) or not area.strip():
+            raise CatalogError(f"{where}: 'area' must be the name of a first-level division")
+        if len(lists["countries"]) != 1 or lists["countries"][0] == "GLOBAL":
+            raise CatalogError(f"{where}: 'area' needs exactly one country")
+        area = area.strip()
     return Service(name=name.strip(), company=company.strip(), category=category, countries=lists["countries"],
                    aliases=lists["aliases"], hashtags=lists["hashtags"], handles=lists["handles"],
                    ambiguous=lists["ambiguous"], status_page=status, parent=parent, generic=generic,
-                   refiners=lists["refiners"])
+                   refiners=lists["refiners"], area=area)
 
 
 def _check_unique(services: list[Service]) -> None:

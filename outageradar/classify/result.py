@@ -12,7 +12,8 @@ class Classification:
 
     ``service`` is the catalog's canonical name of the service the post is about (``None`` when none is named);
     ``country`` (ISO 3166-1 alpha-2), ``admin1`` and ``city`` locate the report, ``region_evidence`` says from what
-    (``coordinates``, ``place``, ``text`` or ``profile``); ``problem`` is set for outage posts only.
+    (``coordinates``, ``place``, ``text``, ``profile``, or ``service_area`` for a one-country power utility);
+    ``problem`` is set for outage posts only.
     """
 
     outage: bool
