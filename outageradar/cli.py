@@ -243,7 +243,7 @@ def config_show() -> None:
 # ---------------------------------------------------------------- classify
 @classify_app.command("file")
 def classify_file(
-    input: Path = typer.Argument(..., help="CSV or JSONL with a 'text' column (optional user_location, lat, lon, created_at)."),
+    input: Path = typer.Argument(..., help="CSV or JSONL with a 'text' column (optional user_location, lat, lon, place; see classify/batch.py for accepted names)."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the rows with the classification added."),
     fmt: Optional[str] = typer.Option(None, "--format", help="jsonl or csv (default: from the file name)."),
 ) -> None:
@@ -255,6 +255,9 @@ def classify_file(
         summary = run(input, output, fmt, on_batch=lambda n: progress.update(task, completed=n))
     out.print(f"{input}: {summary.rows:,} rows classified, {summary.outages:,} outage reports -> {output} "
               f"({summary.rate:,.0f} rows/s)")
+    if summary.rejected:
+        err.print(f"warning: {summary.rejected:,} lines could not be classified (not JSON objects with a text "
+                  f"field); they are listed with the reason in {summary.rejected_path}")
 
 
 @classify_app.command("stored")

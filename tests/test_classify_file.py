@@ -72,3 +72,40 @@ def test_empty_csv_gets_a_header(tmp_path):
     inp.write_text("text,id\n")
     classify_file(inp, tmp_path / "o.csv")
     assert (tmp_path / "o.csv").read_text().splitlines()[0] == "text,id," + ",".join(ADDED)
+
+
+def test_column_names_are_matched_loosely(tmp_path):
+    # case, common export names and a spreadsheet's semicolon delimiter
+    inp = tmp_path / "in.csv"
+    inp.write_text('\ufeffID;Tweet;Location\n1;"no internet in Decatur GA @comcastcares";\n'
+                   '2;"Is Xbox Live down?? can\'t sign in";Manchester, UK\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    summary = classify_file(inp, out)
+    with open(out, newline="", encoding="utf-8") as fh:
+        got = list(csv.DictReader(fh))
+    assert summary.rows == 2 and list(got[0])[:3] == ["ID", "Tweet", "Location"]
+    assert (got[0]["service"], got[0]["admin1"], got[0]["outage"]) == ("Comcast Xfinity", "Georgia", "1")
+    assert (got[1]["service"], got[1]["country"]) == ("Xbox Live", "GB")  # from the Location column
+    jl = tmp_path / "in.jsonl"
+    jl.write_text(json.dumps({"Full_Text": "comcast outage in Chicago", "Latitude": 51.5, "LNG": -0.12}) + "\n")
+    classify_file(jl, tmp_path / "out.jsonl")
+    rec = json.loads((tmp_path / "out.jsonl").read_text())
+    assert (rec["Full_Text"], rec["service"], rec["country"]) == ("comcast outage in Chicago", "Comcast Xfinity", "GB")
+
+
+def test_bad_jsonl_lines_are_set_aside_not_fatal(tmp_path):
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"text": "netflix is down"}\nnot json\n[1, 2]\n{"id": 7}\n\n{"text": "love it"}\n')
+    out = tmp_path / "out.jsonl"
+    summary = classify_file(inp, out)
+    assert [json.loads(line)["text"] for line in out.read_text().splitlines()] == ["netflix is down", "love it"]
+    assert summary.rows == 2 and summary.rejected == 3
+    bad = [json.loads(line) for line in summary.rejected_path.read_text().splitlines()]
+    assert [(b["line"], b["raw"]) for b in bad] == [(2, "not json"), (3, "[1, 2]"), (4, '{"id": 7}')]
+    assert [b["reason"] for b in bad][1:] == ["not a JSON object", "no text field"]
+    r = subprocess.run([sys.executable, "-m", "outageradar", "classify", "file", str(inp), "--output", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "3 lines could not be classified" in r.stderr
+    # a clean re-run removes the stale list
+    inp.write_text('{"text": "netflix is down"}\n')
+    assert classify_file(inp, out).rejected == 0 and not summary.rejected_path.exists()

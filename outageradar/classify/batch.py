@@ -1,9 +1,18 @@
 """``classify file``: classify every row of a CSV or JSONL file and write it back with the verdict added.
 
 Input needs a ``text`` column; ``user_location``, ``lat``, ``lon``, ``place`` are used when present and every other
-column is passed through unchanged. Output columns added: ``outage`` (0/1), ``outage_score``, ``service``,
-``country``, ``admin1``, ``city``, ``problem``. The output format follows the output file's name (.csv or .jsonl).
-Rows are streamed in chunks, so files larger than memory work.
+column is passed through unchanged. Column names match case-insensitively, and common exports' names are accepted
+when the canonical one is absent (:data:`COLUMNS`: ``full_text``/``tweet``/``content``/``body``/``message`` for the
+text, ``location`` for the profile location, ``latitude``/``longitude``/``lng``, ``place_name``). A CSV whose header
+has no text column with commas is tried with tab, semicolon and pipe delimiters (spreadsheet exports).
+
+Output columns added: ``outage`` (0/1), ``outage_score``, ``service``, ``country``, ``admin1``, ``city``,
+``problem``; an input column of the same name is replaced. The output format follows the output file's name (.csv or
+.jsonl). Rows are streamed in chunks, so files larger than memory work.
+
+A JSONL line that is not a JSON object, or has no text field, is not classified: it goes, with its line number and
+the reason, to ``<output>.rejected.jsonl`` beside the output, and the summary counts it. A missing input, an unknown
+format or a CSV without a text column is an error (:class:`BatchFileError`).
 """
 
 from __future__ import annotations
@@ -20,6 +29,14 @@ from outageradar.classify.tagger import Row, Tagger
 
 ADDED = ("outage", "outage_score", "service", "country", "admin1", "city", "problem")
 CHUNK = 5000
+#: field -> accepted column names, most specific first (matched case-insensitively)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "full_text", "tweet", "tweet_text", "content", "body", "message", "post"),
+    "user_location": ("user_location", "location", "user.location", "author_location", "profile_location"),
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "lng", "long", "longitude"),
+    "place": ("place", "place_name", "place_full_name", "place.full_name"),
+}
 
 
 class BatchFileError(ValueError):
@@ -31,6 +48,8 @@ class BatchSummary:
     rows: int
     outages: int
     seconds: float
+    rejected: int = 0
+    rejected_path: Path | None = None
 
     @property
     def rate(self) -> float:
@@ -60,9 +79,23 @@ def _float(v: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _coords(rec: dict[str, Any]) -> tuple[float | None, float | None]:
+def _columns(keys: Any) -> dict[str, Any]:
+    """Field -> the actual key of ``keys`` holding it (see :data:`COLUMNS`); absent fields are left out."""
+    by_lower: dict[str, Any] = {}
+    for k in keys:
+        by_lower.setdefault(str(k).strip().lower(), k)
+    out = {}
+    for field, names in COLUMNS.items():
+        for name in names:
+            if name in by_lower:
+                out[field] = by_lower[name]
+                break
+    return out
+
+
+def _coords(lat_v: Any, lon_v: Any) -> tuple[float | None, float | None]:
     """The row's coordinates, or (None, None) when either is missing or out of range (ignored, not fatal)."""
-    lat, lon = _float(rec.get("lat")), _float(rec.get("lon"))
+    lat, lon = _float(lat_v), _float(lon_v)
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None, None
     return lat, lon
@@ -75,23 +108,38 @@ def _str(v: Any) -> str | None:
     return s or None
 
 
-def _read(path: Path, fmt: str) -> tuple[list[str], Iterator[dict[str, Any]]]:
+def _csv_reader(fh: Any, path: Path) -> csv.DictReader:
+    """A DictReader whose header has a text column: the file's delimiter (by name) first, then tab, ``;`` and ``|``."""
+    first = path.name.lower().endswith(".tsv") and "\t" or ","
+    for delimiter in dict.fromkeys((first, ",", "\t", ";", "|")):
+        fh.seek(0)
+        reader = csv.DictReader(fh, delimiter=delimiter)
+        reader.fieldnames = [h.lstrip("\ufeff") for h in (reader.fieldnames or [])]
+        if "text" in _columns(reader.fieldnames):
+            return reader
+    fh.seek(0)
+    reader = csv.DictReader(fh, delimiter=first)
+    header = [h.lstrip("\ufeff") for h in (reader.fieldnames or [])]
+    fh.close()
+    raise BatchFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]}; "
+                         f"also accepted: {', '.join(COLUMNS['text'][1:])})")
+
+
+Rejected = tuple[int, str, str]  # (line number, reason, raw line)
+
+
+def _read(path: Path, fmt: str, rejected: list[Rejected]) -> tuple[list[str], Iterator[dict[str, Any]]]:
     if not path.is_file():
         raise BatchFileError(f"no such file: {path}")
     fh = open(path, encoding="utf-8", errors="replace", newline="")
     if fmt == "csv":
-        reader = csv.DictReader(fh, delimiter="\t" if path.name.lower().endswith(".tsv") else ",")
-        header = [h.lstrip("\ufeff") for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        if "text" not in header:
-            fh.close()
-            raise BatchFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]})")
+        reader = _csv_reader(fh, path)
 
         def rows() -> Iterator[dict[str, Any]]:
             with fh:
                 yield from reader
 
-        return header, rows()
+        return list(reader.fieldnames or []), rows()
 
     def jrows() -> Iterator[dict[str, Any]]:
         with fh:
@@ -101,21 +149,31 @@ def _read(path: Path, fmt: str) -> tuple[list[str], Iterator[dict[str, Any]]]:
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise BatchFileError(f"{path.name} line {n}: invalid JSON ({exc.msg})") from None
+                    rejected.append((n, f"invalid JSON ({exc.msg})", line.rstrip("\r\n")))
+                    continue
                 if not isinstance(rec, dict):
-                    raise BatchFileError(f"{path.name} line {n}: not a JSON object")
-                if "text" not in rec:
-                    raise BatchFileError(f"{path.name} line {n}: no 'text' field")
+                    rejected.append((n, "not a JSON object", line.rstrip("\r\n")))
+                    continue
+                if "text" not in _columns(rec):
+                    rejected.append((n, "no text field", line.rstrip("\r\n")))
+                    continue
                 yield rec
 
     return [], jrows()
+
+
+def rejected_path_for(output_path: Path) -> Path:
+    """Where the rejected lines of a run writing ``output_path`` go: ``<output>.rejected.jsonl``."""
+    return output_path.with_name(output_path.name + ".rejected.jsonl")
 
 
 def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, tagger: Tagger | None = None,
                   on_batch: Callable[[int], None] | None = None) -> BatchSummary:
     in_fmt = _fmt(input_path, fmt)
     out_fmt = _fmt(output_path, None) if output_path.suffix else in_fmt
-    header, rows = _read(input_path, in_fmt)
+    rejected: list[Rejected] = []
+    header, rows = _read(input_path, in_fmt, rejected)
+    csv_cols = _columns(header) if header else None
     tagger = tagger or Tagger()
     _ = tagger.catalog, tagger.relevance, tagger.regions  # load the models first: the rate is of classifying
     start = time.perf_counter()
@@ -127,10 +185,14 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
 
         def flush() -> None:
             nonlocal writer, n, outages
-            labels = tagger.classify_rows([
-                Row(str(r.get("text") or ""), _str(r.get("user_location")), *_coords(r), _str(r.get("place")))
-                for r in chunk
-            ])
+            rows_in = []
+            for r in chunk:
+                cols = csv_cols if csv_cols is not None else _columns(r)
+                get = lambda field: r.get(cols[field]) if field in cols else None  # noqa: E731
+                text = get("text")
+                rows_in.append(Row("" if text is None else str(text), _str(get("user_location")),
+                                   *_coords(get("lat"), get("lon")), _str(get("place"))))
+            labels = tagger.classify_rows(rows_in)
             for rec, lab in zip(chunk, labels):
                 rec = dict(rec)
                 rec.update(outage=int(lab.outage), outage_score=lab.outage_score, service=lab.service,
@@ -158,4 +220,11 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
             flush()
         if writer is None and out_fmt == "csv":
             csv.writer(fh).writerow((header or ["text"]) + [c for c in ADDED if c not in header])
-    return BatchSummary(n, outages, time.perf_counter() - start)
+    bad_path = rejected_path_for(output_path)
+    if rejected:
+        with open(bad_path, "w", encoding="utf-8") as bad:
+            for line_no, reason, raw in rejected:
+                bad.write(json.dumps({"line": line_no, "reason": reason, "raw": raw}, ensure_ascii=False) + "\n")
+    elif bad_path.exists():
+        bad_path.unlink()  # left by an earlier run of the same output
+    return BatchSummary(n, outages, time.perf_counter() - start, len(rejected), bad_path if rejected else None)
