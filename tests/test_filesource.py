@@ -60,3 +60,26 @@ def test_file_errors(tmp_path):
         list(read_posts(_write(tmp_path / "p.txt", ["x"]), salt="s"))
     with pytest.raises(SourceFileError, match="no 'text' column"):
         list(read_posts(_write(tmp_path / "p.csv", ["a,b", "1,2"]), salt="s"))
+
+
+def test_common_export_column_names_and_delimiters(tmp_path):
+    # a spreadsheet export: semicolons, capitalised names, "Tweet"/"Date"/"Location"/"Latitude"/"Lng"
+    f = _write(tmp_path / "p.csv", [
+        "\ufeffTweet ID;Date;Tweet;Location;Latitude;Lng",
+        "1;2026-03-01 12:00;Comcast down in Decatur, GA;Decatur, GA;33.77;-84.3",
+    ])
+    (p,) = list(read_posts(f, salt="s"))
+    assert isinstance(p, Post)
+    assert (p.source_id, p.text, p.user_location, p.lat, p.lon) == ("1", "Comcast down in Decatur, GA", "Decatur, GA",
+                                                                   33.77, -84.3)
+    assert p.created_at.isoformat() == "2026-03-01T12:00:00+00:00"
+    # JSON lines from different tools: full_text / id_str / created_utc (Reddit epoch) / body
+    g = _write(tmp_path / "p.jsonl", [
+        json.dumps({"id_str": "9", "full_text": "Xbox live down", "created_at": "Sat Nov 25 22:33:04 +0000 2017"}),
+        json.dumps({"id": "t3_x", "body": "reddit is down for me", "created_utc": 1772366460}),
+        json.dumps({"id": "t3_y", "title": "no text here", "created_utc": 1772366460}),
+    ])
+    items = list(read_posts(g, salt="s"))
+    assert [i.text for i in items[:2]] == ["Xbox live down", "reddit is down for me"]
+    assert [i.source_id for i in items[:2]] == ["9", "t3_x"]
+    assert isinstance(items[2], Rejected) and "no text field" in items[2].reason

@@ -1,10 +1,11 @@
 """``classify file``: classify every row of a CSV or JSONL file and write it back with the verdict added.
 
 Input needs a ``text`` column; ``user_location``, ``lat``, ``lon``, ``place`` are used when present and every other
-column is passed through unchanged. Column names match case-insensitively, and common exports' names are accepted
-when the canonical one is absent (:data:`COLUMNS`: ``full_text``/``tweet``/``content``/``body``/``message`` for the
-text, ``location`` for the profile location, ``latitude``/``longitude``/``lng``, ``place_name``). A CSV whose header
-has no text column with commas is tried with tab, semicolon and pipe delimiters (spreadsheet exports).
+column is passed through unchanged. Column names are read as ``ingest file`` reads them
+(:mod:`outageradar.ingest.columns`): case-insensitively, with common exports' names accepted when the canonical one is
+absent (``full_text``/``tweet``/``content``/``body``/``message`` for the text, ``location`` for the profile location,
+``latitude``/``longitude``/``lng``, ``place_name``), and a CSV whose header has no text column with commas is tried
+with tab, semicolon and pipe delimiters (spreadsheet exports).
 
 Output columns added: ``outage`` (0/1), ``outage_score``, ``service``, ``country``, ``admin1``, ``city``,
 ``problem``; an input column of the same name is replaced. The output format follows the output file's name (.csv or
@@ -26,17 +27,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from outageradar.classify.tagger import Row, Tagger
+from outageradar.ingest.columns import accepted, csv_delimiter, resolve
 
 ADDED = ("outage", "outage_score", "service", "country", "admin1", "city", "problem")
 CHUNK = 5000
-#: field -> accepted column names, most specific first (matched case-insensitively)
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "text": ("text", "full_text", "tweet", "tweet_text", "content", "body", "message", "post"),
-    "user_location": ("user_location", "location", "user.location", "author_location", "profile_location"),
-    "lat": ("lat", "latitude"),
-    "lon": ("lon", "lng", "long", "longitude"),
-    "place": ("place", "place_name", "place_full_name", "place.full_name"),
-}
 
 
 class BatchFileError(ValueError):
@@ -79,20 +73,6 @@ def _float(v: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _columns(keys: Any) -> dict[str, Any]:
-    """Field -> the actual key of ``keys`` holding it (see :data:`COLUMNS`); absent fields are left out."""
-    by_lower: dict[str, Any] = {}
-    for k in keys:
-        by_lower.setdefault(str(k).strip().lower(), k)
-    out = {}
-    for field, names in COLUMNS.items():
-        for name in names:
-            if name in by_lower:
-                out[field] = by_lower[name]
-                break
-    return out
-
-
 def _coords(lat_v: Any, lon_v: Any) -> tuple[float | None, float | None]:
     """The row's coordinates, or (None, None) when either is missing or out of range (ignored, not fatal)."""
     lat, lon = _float(lat_v), _float(lon_v)
@@ -109,20 +89,19 @@ def _str(v: Any) -> str | None:
 
 
 def _csv_reader(fh: Any, path: Path) -> csv.DictReader:
-    """A DictReader whose header has a text column: the file's delimiter (by name) first, then tab, ``;`` and ``|``."""
-    first = path.name.lower().endswith(".tsv") and "\t" or ","
-    for delimiter in dict.fromkeys((first, ",", "\t", ";", "|")):
-        fh.seek(0)
-        reader = csv.DictReader(fh, delimiter=delimiter)
-        reader.fieldnames = [h.lstrip("\ufeff") for h in (reader.fieldnames or [])]
-        if "text" in _columns(reader.fieldnames):
-            return reader
+    """A DictReader whose header has a text column, with the delimiter that gives one (see ``ingest.columns``)."""
+    preferred = "\t" if path.name.lower().endswith(".tsv") else ","
+    first = fh.readline()
+    delimiter = csv_delimiter(first, preferred)
     fh.seek(0)
-    reader = csv.DictReader(fh, delimiter=first)
-    header = [h.lstrip("\ufeff") for h in (reader.fieldnames or [])]
-    fh.close()
-    raise BatchFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]}; "
-                         f"also accepted: {', '.join(COLUMNS['text'][1:])})")
+    if delimiter is None:
+        header = next(csv.reader([first], delimiter=preferred), [])
+        fh.close()
+        raise BatchFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]}; "
+                             f"accepted: {accepted('text')})")
+    reader = csv.DictReader(fh, delimiter=delimiter)
+    reader.fieldnames = [h.lstrip("\ufeff") for h in (reader.fieldnames or [])]
+    return reader
 
 
 Rejected = tuple[int, str, str]  # (line number, reason, raw line)
@@ -154,7 +133,7 @@ def _read(path: Path, fmt: str, rejected: list[Rejected]) -> tuple[list[str], It
                 if not isinstance(rec, dict):
                     rejected.append((n, "not a JSON object", line.rstrip("\r\n")))
                     continue
-                if "text" not in _columns(rec):
+                if "text" not in resolve(rec):
                     rejected.append((n, "no text field", line.rstrip("\r\n")))
                     continue
                 yield rec
@@ -173,7 +152,7 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
     out_fmt = _fmt(output_path, None) if output_path.suffix else in_fmt
     rejected: list[Rejected] = []
     header, rows = _read(input_path, in_fmt, rejected)
-    csv_cols = _columns(header) if header else None
+    csv_cols = resolve(header) if header else None
     tagger = tagger or Tagger()
     _ = tagger.catalog, tagger.relevance, tagger.regions  # load the models first: the rate is of classifying
     start = time.perf_counter()
@@ -187,7 +166,7 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
             nonlocal writer, n, outages
             rows_in = []
             for r in chunk:
-                cols = csv_cols if csv_cols is not None else _columns(r)
+                cols = csv_cols if csv_cols is not None else resolve(r)
                 get = lambda field: r.get(cols[field]) if field in cols else None  # noqa: E731
                 text = get("text")
                 rows_in.append(Row("" if text is None else str(text), _str(get("user_location")),

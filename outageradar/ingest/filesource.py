@@ -1,12 +1,15 @@
 """The file source: posts from a JSONL or CSV file, so everything works with no network.
 
-Columns/keys are the :class:`~outageradar.ingest.post.Post` fields; unknown ones are ignored. Conveniences:
-- ``source`` defaults to ``file``; ``id`` is accepted for ``source_id``; when neither is present the id is a hash of
-  the row's time, text and author, so re-ingesting the same file is still a no-op.
-- ``timestamp`` is accepted for ``created_at``.
+Columns/keys are the :class:`~outageradar.ingest.post.Post` fields; unknown ones are ignored. Names match
+case-insensitively, and common exports' names are accepted (:data:`outageradar.ingest.columns.FIELDS`: ``full_text``
+or ``tweet`` for ``text``, ``id`` for ``source_id``, ``timestamp`` or ``date`` for ``created_at``, ``location`` for
+``user_location``, ``latitude``/``longitude``/``lng`` ...). A CSV header without a text column when split on commas
+is tried with tab, ``;`` and ``|``. Conveniences:
+- ``source`` defaults to ``file``; when no id is present the id is a hash of the row's time, text and author, so
+  re-ingesting the same file is still a no-op.
 - ``author_id`` (the platform's raw author id) is hashed with the configured salt into ``author_hash`` and dropped;
   handles/usernames are never read.
-- ``lat``/``lon`` (or ``latitude``/``longitude``) must be numbers; empty cells are missing values.
+- ``lat``/``lon`` must be numbers; empty cells are missing values.
 A row that cannot become a post is yielded as a :class:`Rejected` with its raw text and the reason, for quarantine.
 """
 
@@ -16,12 +19,14 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
 
+from outageradar.ingest.columns import accepted, canonical, csv_delimiter, resolve
 from outageradar.ingest.post import Post, PostError, author_hash
 from outageradar.ingest.timeparse import parse_time
 
@@ -82,22 +87,25 @@ def _number(value: Any, name: str) -> float | None:
     return x
 
 
-def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file") -> Post:
-    """Build a Post from one record of a file (a JSON object or a CSV row). Raises PostError/ValueError."""
+def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file",
+                     cols: dict[str, Any] | None = None) -> Post:
+    """Build a Post from one record of a file (a JSON object or a CSV row; ``cols`` maps fields to its keys, see
+    :func:`~outageradar.ingest.columns.resolve`). Raises PostError/ValueError."""
+    rec = canonical(rec, cols)
     text = rec.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise PostError("empty text")
-    created = parse_time(_clean(rec.get("created_at", rec.get("timestamp"))))
+        raise PostError("empty text" if "text" in rec else f"no text field (accepted: {accepted('text')})")
+    created = parse_time(_clean(rec.get("created_at")))
     source = str(_clean(rec.get("source")) or default_source)
     author = _clean(rec.get("author_hash"))
     if author is None and _clean(rec.get("author_id")) is not None:
         author = author_hash(source, str(_clean(rec["author_id"])), salt)
-    sid = _clean(rec.get("source_id", rec.get("id")))
+    sid = _clean(rec.get("source_id"))
     if sid is None:
         digest = hashlib.sha256(f"{created.isoformat()}\x00{text}\x00{author or ''}".encode()).hexdigest()
         sid = "h" + digest[:39]
-    lat = _number(rec.get("lat", rec.get("latitude")), "lat")
-    lon = _number(rec.get("lon", rec.get("longitude")), "lon")
+    lat = _number(rec.get("lat"), "lat")
+    lon = _number(rec.get("lon"), "lon")
     return Post(
         source=source[:32],
         source_id=str(sid)[:128],
@@ -139,15 +147,17 @@ def read_records(path: Path, fmt: str | None = None) -> Iterator[tuple[int, str,
                 yield n, raw, rec, None
         else:
             csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-            delimiter = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
-            reader = csv.reader(fh, delimiter=delimiter)
-            try:
-                header = next(reader)
-            except StopIteration:
+            preferred = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
+            first = fh.readline()
+            if not first.strip():
                 return
-            header = [h.strip().lstrip("\ufeff") for h in header]
-            if "text" not in header:
-                raise SourceFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]})")
+            delimiter = csv_delimiter(first, preferred)
+            if delimiter is None:
+                header = next(csv.reader([first], delimiter=preferred), [])
+                raise SourceFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]}; "
+                                      f"accepted: {accepted('text')})")
+            reader = csv.reader(itertools.chain([first], fh), delimiter=delimiter)
+            header = [h.strip().lstrip("\ufeff") for h in next(reader)]
             for row in reader:
                 n = reader.line_num
                 raw = _raw_csv(row, delimiter)
@@ -165,11 +175,15 @@ def _raw_csv(row: list[str], delimiter: str) -> str:
 
 def read_posts(path: Path, salt: str, fmt: str | None = None, default_source: str = "file") -> Iterator[Post | Rejected]:
     """Every row of the file as a Post, or as a Rejected record saying why not."""
+    keys: tuple[Any, ...] = ()
+    cols: dict[str, Any] = {}
     for n, raw, rec, error in read_records(path, fmt):
         if rec is None:
             yield Rejected(raw, error or "unreadable", n)
             continue
+        if tuple(rec) != keys:  # every CSV row and most JSON lines have the same keys: resolve them once
+            keys, cols = tuple(rec), resolve(rec)
         try:
-            yield post_from_record(rec, salt, default_source)
+            yield post_from_record(rec, salt, default_source, cols)
         except (PostError, ValueError, TypeError) as exc:
             yield Rejected(raw, str(exc) or type(exc).__name__, n)
