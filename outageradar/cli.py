@@ -279,7 +279,8 @@ def classify_stored(
 # ---------------------------------------------------------------- detect
 @detect_app.command("series")
 def detect_series(
-    input: Path = typer.Argument(..., help="CSV with columns timestamp,value (a count per fixed interval)."),
+    input: Path = typer.Argument(..., help="CSV with columns timestamp,value (a count per fixed interval); a long file with key columns "
+                                    "(timestamp,service,region,count) is scored per series."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the rows with anomaly_score and alert."),
 ) -> None:
     """Score a count series: adds anomaly_score (0..1) and alert (0/1) to every row, causally."""

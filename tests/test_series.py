@@ -251,3 +251,42 @@ def test_empty_values_are_missing(tmp_path: Path) -> None:
     assert len(out) == len(df)
     assert out["value"].iloc[100] == "" and out["alert"].iloc[100:161].astype(int).sum() == 0
     assert np.flatnonzero(out["alert"].astype(int)).tolist() == [3 * DAY]
+
+
+def test_long_format_file_scores_each_series_on_its_own(tmp_path: Path) -> None:
+    # three services interleaved row by row (timestamp,service,count), as an export of per-service counts looks;
+    # only "b" spikes, and the quiet "c" has a far lower level than "a"
+    parts = []
+    for k, (name, level) in enumerate((("a", 40), ("b", 15), ("c", 2))):
+        part = counts_frame(seed=k)
+        part["value"] = np.random.default_rng(k).poisson(level, len(part))
+        if name == "b":
+            part.loc[3 * DAY, "value"] = 120
+        part.insert(1, "service", name)
+        parts.append(part)
+    long = pd.concat(parts).sort_values("timestamp", kind="stable").reset_index(drop=True)
+    long = long.rename(columns={"value": "count"})
+    src = tmp_path / "long.csv"
+    long.to_csv(src, index=False)
+    summary = detect_series_file(src, tmp_path / "out.csv")
+    out = pd.read_csv(tmp_path / "out.csv", dtype={"service": str})
+    assert summary.rows == len(long) and summary.interval == pd.Timedelta("5min")
+    assert out[["timestamp", "service", "count"]].astype(str).equals(long.astype(str))
+    for name, part in zip("abc", parts):
+        alone = score_frame(part.drop(columns="service"))
+        got = out[out["service"] == name]
+        assert got["anomaly_score"].tolist() == alone["anomaly_score"].tolist()
+        assert got["alert"].tolist() == alone["alert"].tolist()
+    spike = (out["service"] == "b") & (out["timestamp"] == parts[1]["timestamp"].iloc[3 * DAY])
+    assert out.loc[spike, "alert"].item() == 1
+
+
+def test_a_single_series_with_a_constant_label_is_not_split() -> None:
+    from outageradar.reports.series import series_keys
+
+    df = counts_frame()
+    df["service"] = "x"
+    assert series_keys(df) == []
+    # daylight-saving repeats are too few to mean several series
+    dst = pd.concat([df.iloc[:100], df.iloc[88:]]).reset_index(drop=True)
+    assert series_keys(dst) == []

@@ -18,6 +18,10 @@ Input accepted:
   numbers. Empty cells (and ``NaN``, ``NA``, ``null``, ``None``) are missing observations: scored ``0``/no alert and
   skipped by the baseline.
 
+Several series in one file. A long-format file (``timestamp,service,region,count``: many rows share a timestamp, and
+other non-numeric columns with few distinct values tell them apart) is scored as one series per combination of those
+key columns (:func:`series_keys`), each on its own baseline; every row keeps its place in the file.
+
 Row order. The rows are scored **in file order as consecutive intervals**: the gap between two rows becomes
 ``max(1, round(gap / interval))`` slots, so real gaps leave unobserved slots (time of day stays aligned) while a
 repeated or backward timestamp (daylight-saving changes in NAB's realKnownCause and realAWSCloudwatch files) simply
@@ -52,6 +56,8 @@ TIMESTAMP_NAMES = ("timestamp", "time", "datetime", "date")
 MISSING = frozenset({"", "nan", "na", "n/a", "null", "none"})
 MAX_GRID_FACTOR = 10  # the slots (rows + gaps) may outnumber the rows at most this many times
 UNSORTED_FRACTION = 0.1  # above this share of backward timestamp steps the file is scored in timestamp order
+REPEATED_FRACTION = 0.1  # above this share of rows repeating a timestamp, the file may hold several series
+MAX_SERIES_FRACTION = 0.1  # a series key column has at most this share of distinct values (and at most n / 2 series)
 DEFAULT_INTERVAL_NS = 300 * 10**9
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
@@ -199,7 +205,57 @@ def slot_positions(ts: np.ndarray, interval: int) -> np.ndarray:
     return pos
 
 
+def series_keys(df: pd.DataFrame) -> list[str]:
+    """The columns that name the series of a long-format file (``timestamp,service,region,count``), or [] for a file
+    of one series.
+
+    Only a file where many rows repeat a timestamp (more than :data:`REPEATED_FRACTION`) can hold several series; its
+    key columns are the other non-numeric columns with few distinct values (at most :data:`MAX_SERIES_FRACTION` of the
+    rows), and they count only if they really separate the rows: within a series few timestamps repeat.
+    """
+    ts_col = _timestamp_column(df)
+    if len(df) < 4:
+        return []
+    ts = _parse_timestamps(df[ts_col])
+    if 1 - len(np.unique(ts)) / len(ts) <= REPEATED_FRACTION:
+        return []
+    value_col = _value_column(df, ts_col)
+    keys = []
+    for c in df.columns:
+        if c in (ts_col, value_col):
+            continue
+        col = df[c].astype(str).str.strip()
+        _, bad = _as_numbers(col)
+        if bad.any() and col.nunique() <= max(1, MAX_SERIES_FRACTION * len(df)):
+            keys.append(c)
+    if not keys:
+        return []
+    groups = pd.DataFrame({"k": df[keys].astype(str).agg("\x1f".join, axis=1), "t": ts})
+    if groups["k"].nunique() > len(df) // 2 or groups.duplicated().mean() > REPEATED_FRACTION:
+        return []
+    return keys
+
+
 def _score(df: pd.DataFrame, params: SpikeParams) -> tuple[pd.DataFrame, int]:
+    """Score every series of the file: one, or one per value of its key columns (:func:`series_keys`)."""
+    keys = series_keys(df) if len(df) else []
+    if not keys:
+        return _score_one(df, params)
+    score = np.empty(len(df))
+    alert = np.empty(len(df), dtype=int)
+    intervals = []
+    for _, idx in df.groupby(keys, sort=False, dropna=False).indices.items():
+        part, interval = _score_one(df.iloc[idx], params)
+        score[idx] = part["anomaly_score"].to_numpy()
+        alert[idx] = part["alert"].to_numpy()
+        intervals.append(interval)
+    out = df.copy()
+    out["anomaly_score"] = score
+    out["alert"] = alert
+    return out, int(np.median(intervals))
+
+
+def _score_one(df: pd.DataFrame, params: SpikeParams) -> tuple[pd.DataFrame, int]:
     ts_file, values_file = parse_frame(df)
     order = scoring_order(ts_file)
     ts, values = ts_file[order], values_file[order]
