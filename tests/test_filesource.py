@@ -83,3 +83,13 @@ def test_common_export_column_names_and_delimiters(tmp_path):
     assert [i.text for i in items[:2]] == ["Xbox live down", "reddit is down for me"]
     assert [i.source_id for i in items[:2]] == ["9", "t3_x"]
     assert isinstance(items[2], Rejected) and "no text field" in items[2].reason
+
+
+def test_source_column_naming_the_client_app_is_not_a_platform(tmp_path):
+    f = _write(tmp_path / "p.csv", [
+        "Time,Text,Source,id",
+        "2019-05-13 09:30:03,spectranet is down again,Twitter for iPhone,1",
+        '2019-05-13 09:31:03,spectranet is down again,"<a href=""http://x.com"">web</a>",2',
+        "2019-05-13 09:32:03,spectranet is down again,twcs,3",
+    ])
+    assert [p.source for p in read_posts(f, salt="s", default_source="lagos")] == ["lagos", "lagos", "twcs"]

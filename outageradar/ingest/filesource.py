@@ -5,7 +5,7 @@ case-insensitively, and common exports' names are accepted (:data:`outageradar.i
 or ``tweet`` for ``text``, ``id`` for ``source_id``, ``timestamp`` or ``date`` for ``created_at``, ``location`` for
 ``user_location``, ``latitude``/``longitude``/``lng`` ...). A CSV header without a text column when split on commas
 is tried with tab, ``;`` and ``|``. Conveniences:
-- ``source`` defaults to ``file``; when no id is present the id is a hash of the row's time, text and author, so
+- ``source`` defaults to ``file`` (also when the column holds X's client app name, "Twitter for iPhone"); when no id is present the id is a hash of the row's time, text and author, so
   re-ingesting the same file is still a no-op.
 - ``author_id`` (the platform's raw author id) is hashed with the configured salt into ``author_hash`` and dropped;
   handles/usernames are never read.
@@ -21,6 +21,7 @@ import hashlib
 import io
 import itertools
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ from outageradar.ingest.post import Post, PostError, author_hash
 from outageradar.ingest.timeparse import parse_time
 
 FORMATS = ("jsonl", "csv")
+_SOURCE = re.compile(r"[A-Za-z0-9_.:-]{1,32}")
+"""A ``source`` value that names where posts come from ("x", "reddit", "twcs"); X's own ``source`` field names the
+client app ("Twitter for iPhone", an HTML link) and is not one, so such rows get the default source."""
 
 
 class SourceFileError(ValueError):
@@ -96,7 +100,8 @@ def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file
     if not isinstance(text, str) or not text.strip():
         raise PostError("empty text" if "text" in rec else f"no text field (accepted: {accepted('text')})")
     created = parse_time(_clean(rec.get("created_at")))
-    source = str(_clean(rec.get("source")) or default_source)
+    source = _clean(rec.get("source"))
+    source = str(source) if source is not None and _SOURCE.fullmatch(str(source)) else default_source
     author = _clean(rec.get("author_hash"))
     if author is None and _clean(rec.get("author_id")) is not None:
         author = author_hash(source, str(_clean(rec["author_id"])), salt)
