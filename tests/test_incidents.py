@@ -94,3 +94,47 @@ def test_incidents_are_updated_not_duplicated(store):
     detect_day(store, DAY)
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(IncidentRow)) == 1
+
+
+def _write_texts(store, events, offset):
+    """(ts, service, country, admin1, author, text) events."""
+    posts, labels = [], []
+    for i, (ts, service, country, admin1, author, text) in enumerate(events):
+        posts.append(Post("test", f"q{offset + i}", ts, text, author_hash=author))
+        labels.append(Classification(True, 0.95, service, country, admin1, None, "power", "text", "t"))
+    with store.session() as s, s.begin():
+        store_posts(s, posts, labels)
+
+
+AD = "Power outage? No problem. With thick ArcticLock walls, this freezer keeps food frozen for 2 days! http://fb.me/{}"
+
+
+def test_copies_of_one_post_are_not_an_outage(store):
+    """An advertising bot (the same long text 100 times, real case from the power-outage corpus), one account posting
+    again and again, and one text from many accounts are one report each; short reports by many people are not."""
+    rng = random.Random(8)
+    _write(store, _background(rng))
+    t = datetime(2026, 5, 20, 19, 0, tzinfo=timezone.utc)
+    burst = [(t + timedelta(seconds=6 * k), "Xbox Live", "US", "Georgia", None, AD.format(k)) for k in range(100)]
+    burst += [(t + timedelta(hours=2, seconds=6 * k), "Xbox Live", "US", "Texas", "same-user", f"xbox down {k} again")
+              for k in range(100)]
+    burst += [(t + timedelta(hours=4, seconds=6 * k), "Xbox Live", "GB", "England", f"acct{k}", AD.format(k))
+              for k in range(100)]
+    _write_texts(store, burst, 0)
+    assert [i for i in detect_day(store, DAY).incidents if i.service == "Xbox Live"] == []
+    # many people writing the same short words is how a real outage looks
+    real = [(t - timedelta(hours=3, seconds=-6 * k), "Xbox Live", "US", "Ohio", f"u{k}", "is xbox live down??")
+            for k in range(100)]
+    _write_texts(store, real, 10**6)
+    (inc,) = [i for i in detect_day(store, DAY).incidents if i.service == "Xbox Live"]
+    assert inc.started_at.hour == 16 and inc.ended_at.hour == 16 and inc.total_reports >= 100
+
+
+def test_distinct_reports_joins_shared_authors_and_long_texts():
+    from outageradar.reports.incidents import distinct_reports
+
+    long_a = "my power has been out since this morning and nobody at the utility answers the phone"
+    assert distinct_reports([]) == 0
+    assert distinct_reports([(None, "xbox down")] * 5) == 5  # short texts by unknown authors: independent
+    assert distinct_reports([(None, long_a), (None, "RT @x: " + long_a.upper() + " https://t.co/1")]) == 1
+    assert distinct_reports([("a", "one"), ("a", "two"), ("b", long_a), ("c", long_a), ("d", "three")]) == 3

@@ -13,6 +13,11 @@ from outageradar.store.writer import store_posts
 EVIL = "<script>alert('x')</script> **bold** [link](http://evil.example) | pipe ![img](x.png)"
 
 
+def _word(n: int) -> str:
+    """A word of letters for a number: distinct reports need distinct texts (copies count once)."""
+    return str(n).translate(str.maketrans("0123456789", "abcdefghij"))
+
+
 def _fill(store):
     rng = random.Random(3)
     start = datetime(2026, 5, 10, tzinfo=timezone.utc)
@@ -28,7 +33,8 @@ def _fill(store):
     for m in range(0, 45, 5):
         for country, admin1 in regions:
             for k in range(6):
-                posts.append(Post("t", f"o{len(posts)}", outage + timedelta(minutes=m, seconds=k), f"{EVIL} {k}"))
+                posts.append(Post("t", f"o{len(posts)}", outage + timedelta(minutes=m, seconds=k), f"{EVIL} {_word(len(posts))}",
+                                  author_hash=f"user{len(posts)}"))
                 labels.append(Classification(True, 0.99, "Gmail", country, admin1, None, "login", "text", "t"))
     with store.session() as s, s.begin():
         store_posts(s, posts, labels)

@@ -18,25 +18,41 @@ Confidence, from how widely the service is failing:
   excess is not in one region (a diffuse rise, e.g. from posts that name no place);
 - **weak**: one region (however many reports: a local problem), or a small rise of the total alone.
 
+Independent reports. A spike made of the same post over and over is not an outage: an advertising bot ("Power
+outage? No problem. With ArcticLock walls ...", 100 copies in ten minutes), one user posting again and again, a
+retweet storm of one news post. Before an episode becomes an incident its reports are counted as **reporters**
+(:func:`distinct_reports`): posts by the same author count once, and so do posts with the same long text
+(:data:`DUPLICATE_TEXT_TOKENS` words or more once links, mentions, hashtags and numbers are dropped; short texts
+such as "is xbox live down?" are what independent people write, and stay separate). The episode is kept only if the
+reporters alone are at least ``min_count`` (so is any episode: the tail of a burst that leaves one report in its
+last bucket is not an incident) and still improbable under the expected count (Poisson tail below
+``reporters_pvalue``).
+
 Incidents are stored in ``incidents`` and matched to earlier detections of the same service that overlap in time
-(within ``merge_gap``), which are updated rather than duplicated when new data arrives.
+(within ``merge_gap``), which are updated rather than duplicated when new data arrives; stored incidents of the day
+that a new detection no longer finds are removed.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import select
+from scipy.stats import poisson
+from sqlalchemy import delete, select
 
 from outageradar.reports.spike import SpikeParams, score_counts
 from outageradar.store import queries
 from outageradar.store.models import IncidentRow
 from outageradar.store.writer import BUCKET_SECONDS
 
-DETECTOR_VERSION = "incidents-1"
+DETECTOR_VERSION = "incidents-2"
+DUPLICATE_TEXT_TOKENS = 8
+"""Posts whose normalised texts are equal and at least this long are copies of one post, whoever posted them."""
+_NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\brt\b|\d+|[^\w\s]")
 BUCKET = timedelta(seconds=BUCKET_SECONDS)
 
 
@@ -49,6 +65,7 @@ class IncidentParams:
     share_pseudo: float = 1.0  # pseudo-reports spread over a service's regions when estimating a region's share
     spike: SpikeParams = field(default_factory=lambda: SpikeParams(alert_pvalue=1e-5, min_count=4.0))
     chunk: int = 2000  # series scored per batch (bounds memory)
+    reporters_pvalue: float = 1e-3  # distinct reporters must still be this improbable under the expected count
 
 
 DEFAULT_INCIDENT_PARAMS = IncidentParams()
@@ -148,8 +165,8 @@ def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAM
     now = now or datetime.now(timezone.utc)
     for inc in incidents:
         inc.status = "ongoing" if now - inc.ended_at < params.merge_gap else "resolved"
-    if save and incidents:
-        save_incidents(store, incidents, params.merge_gap)
+    if save:
+        save_incidents(store, incidents, params.merge_gap, (day_start, day_end))
     order = {"strong": 0, "moderate": 1, "weak": 2}
     incidents.sort(key=lambda x: (order[x.confidence], -x.total_reports, x.started_at))
     return DetectionResult(day, incidents, len(names) + len(keys))
@@ -230,11 +247,15 @@ def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, 
             confidence = "moderate"
         else:
             confidence = "weak"
+        started, ended = _ts(buckets[s]), _ts(buckets[e]) + BUCKET
+        reporters = distinct_reports(queries.report_authors_texts(store, service, started, ended))
+        if reporters < params.spike.min_count or (
+                reporters < reports and poisson.sf(reporters - 1, max(expected, 1e-3)) >= params.reporters_pvalue):
+            continue  # too few reports, or copies of a few posts (a bot, one user, one retweeted post)
         pmin = min([float(total_res.pvalue[i, sl].min())] + [r["min_pvalue"] for r in spiking])
         for r in spiking:
             r["min_pvalue"] = float(f"{r['min_pvalue']:.3g}")
         peak = s + int(np.argmax(total[sl]))
-        started, ended = _ts(buckets[s]), _ts(buckets[e]) + BUCKET
         lo, hi = max(0, s - 36), min(n, e + 37)
         out.append(Incident(
             service=service, started_at=started, peak_at=_ts(buckets[peak]), ended_at=ended, confidence=confidence,
@@ -248,12 +269,41 @@ def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, 
     return out
 
 
+def distinct_reports(posts: list[tuple[str | None, str]]) -> int:
+    """How many independent reports ``(author_hash, text)`` posts make: one per author, and one per long text
+    (see the module docstring). Posts are joined when they share an author or a long text (union-find), so a bot
+    posting one text from many accounts and one account posting many texts both count once."""
+    parent: dict[object, object] = {}
+
+    def find(x: object) -> object:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for k, (author, text) in enumerate(posts):
+        node = ("post", k)
+        find(node)
+        words = _NOISE.sub(" ", text.lower()).split()
+        for key in ((("author", author),) if author else ()) + (
+                (("text", " ".join(words)),) if len(words) >= DUPLICATE_TEXT_TOKENS else ()):
+            a, b = find(node), find(key)
+            if a != b:
+                parent[a] = b
+    return len({find(("post", k)) for k in range(len(posts))})
+
+
 def _ts(x: np.datetime64) -> datetime:
     return datetime.fromtimestamp(int(x.astype("datetime64[s]").astype(np.int64)), tz=timezone.utc)
 
 
-def save_incidents(store, incidents: list[Incident], gap: timedelta) -> None:
-    """Insert new incidents; update a stored one of the same service that overlaps in time (within ``gap``)."""
+def save_incidents(store, incidents: list[Incident], gap: timedelta,
+                   day: tuple[datetime, datetime] | None = None) -> None:
+    """Insert new incidents; update a stored one of the same service that overlaps in time (within ``gap``).
+
+    With ``day`` (the detected day's bounds), stored incidents that started that day and were not found again are
+    deleted: the detection of a day replaces the earlier one (late posts, a new detector version)."""
+    kept: list[int] = []
     with store.session() as s, s.begin():
         for inc in incidents:
             existing = s.scalars(
@@ -279,3 +329,7 @@ def save_incidents(store, incidents: list[Incident], gap: timedelta) -> None:
                     setattr(row, k, v)
                 s.flush()
             inc.id = row.id
+            kept.append(row.id)
+        if day is not None:
+            s.execute(delete(IncidentRow).where(IncidentRow.started_at >= day[0], IncidentRow.started_at < day[1],
+                                                IncidentRow.id.not_in(kept)))

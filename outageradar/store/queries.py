@@ -92,6 +92,21 @@ def problem_counts(store, service: str, start: datetime, end: datetime) -> dict[
         return {p or "other": n for p, n in s.execute(q).all()}
 
 
+def report_authors_texts(store, service: str, start: datetime, end: datetime,
+                         limit: int = 50_000) -> list[tuple[str | None, str]]:
+    """``(author_hash, text)`` of a service's outage reports in a window (at most ``limit``, oldest first)."""
+    q = (
+        select(PostRow.author_hash, PostRow.text)
+        .join(ClassificationRow, ClassificationRow.post_id == PostRow.id)
+        .where(ClassificationRow.service == service, ClassificationRow.outage.is_(True),
+               ClassificationRow.bucket >= start, ClassificationRow.bucket < end)
+        .order_by(ClassificationRow.bucket)
+        .limit(limit)
+    )
+    with store.session() as s:
+        return [(row.author_hash, row.text) for row in s.execute(q).all()]
+
+
 def sample_posts(store, service: str, start: datetime, end: datetime, limit: int = 5) -> list[dict]:
     """Representative outage reports of a service in a window: the most confident, one per distinct text, taking
     each region in turn so the samples show the spread of the incident."""
