@@ -2,7 +2,8 @@
 
 Prints:
 1. repeated stratified CV (5x5-fold) precision/recall/F1 of the training recipe without extra data, with the extra
-   weak supervision (added to training folds only), and without the guide-derived cue offsets;
+   weak supervision (added to training folds only), and without the guide-derived cue offsets; then, on the teachers'
+   5-fold split, the shipped recipe with the teacher-labelled pool (``classify/teacher.py``) and without it;
 2. the shipped model's figures on the dev file (optimistic: the dev file is its training data);
 3. the problem tagger's accuracy and confusion on the dev file's outage posts (in-sample for the rules);
 4. throughput over 200k real posts (the 1,000 dev posts repeated) in pure Python, one process: the relevance score
@@ -47,6 +48,22 @@ def cv_figures(repeats: int) -> None:
         r = training.cross_validate(feats, y, ef, ey, repeats=repeats, offsets=off)
         print(f"{name:34s} thr {r.threshold:.2f}  P {r.precision:.3f}  R {r.recall:.3f}  F1 {r.f1:.3f} "
               f"(sd {r.f1_std:.3f})  F1@0.5 {r.f1_at_half:.3f}  extra rows {r.extra_rows}")
+    # the shipped recipe: + the teacher-labelled pool, on the teachers' folds (one split); the same split without it
+    teacher, meta = training.load_teacher_rows(df, SHARED)
+    if teacher is None:
+        print(f"teacher pool unavailable: {meta['reason']}")
+        return
+    ex, _ = training.load_extra(SHARED, df["text"].tolist() + teacher.texts)  # as train() does with the pool
+    ex_feats = [textmod.features(t) for t in ex["text"]]
+    ex_y = ex["outage"].astype(int).tolist()
+    for name, t in (("labelled + extra, teachers' split", None), ("labelled + extra + teacher pool", teacher)):
+        if t is None:  # the teachers' split without the pool, for a like-for-like comparison
+            t0 = training.TeacherRows([], teacher.p_final[:0], [p[:0] for p in teacher.p_folds], 0.0)
+            r = training.cross_validate(feats, y, ex_feats, ex_y, teacher=t0)
+        else:
+            r = training.cross_validate(feats, y, ex_feats, ex_y, teacher=t)
+        print(f"{name:34s} thr {r.threshold:.2f}  P {r.precision:.3f}  R {r.recall:.3f}  F1 {r.f1:.3f} "
+              f"F1@0.5 {r.f1_at_half:.3f}  pool rows {len(t.feats)}")
 
 
 def shipped() -> None:

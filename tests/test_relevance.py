@@ -167,7 +167,9 @@ def test_shipped_model_is_what_train_produces(tmp_path):
 def test_shipped_model_on_dev_file_reaches_floor():
     rep = training.evaluate([require(DEV)])
     assert rep.n == 1000 and rep.tp + rep.fn == 246
-    assert rep.f1 >= 0.85  # optimistic: the dev file is part of the training data
+    # a sanity check, not a quality figure (the dev file is part of the training data, beside ~12,000 teacher-labelled
+    # posts that keep the model from fitting it closely; out-of-sample figures are the CV ones)
+    assert rep.f1 >= 0.80
     assert "F1" in rep.to_table()
 
 
@@ -223,3 +225,27 @@ def test_from_file_rejects_other_formats(tmp_path):
     p.write_text("not json")
     with pytest.raises(ModelError):
         RelevanceModel.from_file(p)
+
+
+def test_soft_rows_weigh_each_post_by_the_teacher_probability():
+    feats, y, w = training.soft_rows([["w:a"], ["w:b"]], [0.9, 0.25], 0.5)
+    assert feats == [["w:a"], ["w:b"], ["w:a"], ["w:b"]] and y == [1, 1, 0, 0]
+    assert w == pytest.approx([0.45, 0.125, 0.05, 0.375])
+
+
+def test_shipped_model_learned_from_the_teacher_pool():
+    from outageradar.classify.teacher import DEFAULT_PATH, labelled_fingerprint, load_teacher_pool, read_header
+
+    meta = RelevanceModel.default().metadata["teacher"]
+    assert meta["used"] and meta["rows"] > 10_000 and meta["weight"] == training.TEACHER_WEIGHT
+    df = training.load_labelled([require(DEV)])
+    fingerprint = labelled_fingerprint(df["text"], df["outage"])
+    assert read_header(DEFAULT_PATH)["labelled"]["fingerprint"] == fingerprint == meta["labelled_fingerprint"]
+    pool, why = load_teacher_pool(require(DEV).parents[1], fingerprint)
+    assert why == "ok" and pool.missing == 0 and len(pool.texts) == len(pool.p_final) > 10_000
+    assert len(pool.p_folds) == training.CV_FOLDS and all(0 <= p.min() and p.max() <= 1 for p in pool.p_folds)
+    # no pool post is a labelled post
+    labelled = {training.text_key(t) for t in df["text"]}
+    assert not labelled & {training.text_key(t) for t in pool.texts}
+    # labels of other labelled data are refused
+    assert load_teacher_pool(require(DEV).parents[1], "0" * 16) == (None, "the teacher labels belong to other labelled data")

@@ -20,6 +20,12 @@ Approach
   (-0.001), a support-handle cue (-0.005), cues for denied/hypothetical outages, first-hand wording and closures
   (+-0.002), unnormalised cue columns, class weights, C in 2..32 and extra weights 0.1..0.7 (flat around 0.74), and
   character 2-5-grams (0.724 alone, 0.746 with these features, far slower).
+* *Distillation*: a fine-tuned transformer (all-MiniLM-L6-v2, ~0.78 F1 on the dev file, ~10 ms a post) labels
+  ~12,000 unlabelled posts of the same corpora (``data/teacher_labels.tsv``, built by
+  ``benchmarks/teacher_labels.py``; :mod:`~outageradar.classify.teacher`). Each joins training twice, as outage with
+  weight ``TEACHER_WEIGHT * p`` and as not with ``TEACHER_WEIGHT * (1 - p)`` (cross-entropy against the teacher's
+  probability). In cross-validation each training fold gets the labels of the teacher trained without that fold's
+  test posts, so no test label leaks; that fixes the split to the teachers' one (5 folds, one repeat).
 * Cross-validation is stratified 5-fold repeated 5 times (fixed seed). Reported P/R/F1 are pooled over the
   out-of-fold predictions of each repeat and averaged over repeats. Choosing the threshold on the same out-of-fold
   scores makes the figures at that threshold slightly optimistic; the F1 at 0.5 is reported beside them.
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import math
 import re
@@ -47,17 +54,24 @@ import pandas as pd
 
 from outageradar.classify import text as textmod
 
+DEFAULT_TEACHER_PATH = Path(__file__).resolve().parent / "data" / "teacher_labels.tsv"
+
 Progress = Callable[[str], None]
 
 #: default regularisation strength, extra-data weight and pruning level (chosen by cross-validation on the dev file,
 #: see benchmarks/eval_relevance.py)
 C_DEFAULT = 8.0
 EXTRA_WEIGHT = 0.2
+TEACHER_WEIGHT = 1.0
+"""Weight of a teacher-labelled pool post. CV F1 on the dev file (teachers' folds) for weights 0 (no pool), 0.1, 0.3,
+1, 2, 4: 0.743, 0.752, 0.754, 0.758, 0.759, 0.761 -- flat from 1, where a pool post weighs as much as a labelled
+one."""
 PRUNE = 0.02
 MIN_DF = 2
 CV_FOLDS = 5
 CV_REPEATS = 5
 SEED = 20261101
+TEACHER_SPLIT_SEED = 1  # the folds the teachers of data/teacher_labels.tsv were trained on (random_state)
 MODEL_VERSION_PREFIX = "relevance"
 
 
@@ -319,23 +333,73 @@ def _choose_threshold(y: np.ndarray, oof: np.ndarray) -> float:
     return best
 
 
+def soft_rows(feats: Sequence[list[str]], p: Sequence[float], weight: float
+              ) -> tuple[list[list[str]], list[int], list[float]]:
+    """Soft-labelled rows as weighted hard rows: each post once as outage (weight ``weight * p``) and once as not
+    (``weight * (1 - p)``), which gives logistic regression the cross-entropy against ``p``."""
+    feats = list(feats)
+    p = [float(x) for x in p]
+    return feats + feats, [1] * len(feats) + [0] * len(feats), [weight * x for x in p] + [weight * (1 - x) for x in p]
+
+
+@dataclass
+class TeacherRows:
+    """Teacher-labelled pool posts as features: probabilities for the final model and for each CV fold."""
+
+    feats: list[list[str]]
+    p_final: np.ndarray
+    p_folds: list[np.ndarray]
+    weight: float = TEACHER_WEIGHT
+    texts: list[str] = field(default_factory=list)
+
+
+def load_teacher_rows(df: pd.DataFrame, root: Path, path: Path = DEFAULT_TEACHER_PATH,
+                      weight: float = TEACHER_WEIGHT) -> tuple[TeacherRows | None, dict[str, Any]]:
+    """The teacher-labelled pool for the labelled rows ``df`` (texts found under ``root``), without posts that are
+    also labelled, and a metadata record (``used``, and ``reason`` when not)."""
+    from outageradar.classify.teacher import labelled_fingerprint, load_teacher_pool
+
+    fingerprint = labelled_fingerprint(df["text"], df["outage"])
+    pool, why = load_teacher_pool(root, fingerprint, path)
+    if pool is None:
+        return None, {"used": False, "reason": why}
+    labelled = {text_key(t) for t in df["text"]}
+    keep = [i for i, t in enumerate(pool.texts) if text_key(t) not in labelled]
+    rows = TeacherRows([textmod.features(pool.texts[i]) for i in keep], pool.p_final[keep],
+                       [p[keep] for p in pool.p_folds], weight, [pool.texts[i] for i in keep])
+    return rows, {"used": True, "path": "outageradar/classify/data/" + Path(path).name, "rows": len(keep),
+                  "missing": pool.missing, "weight": weight, "labelled_fingerprint": fingerprint,
+                  "folds": pool.folds}
+
+
 def cross_validate(feats: Sequence[list[str]], y: Sequence[int], extra_feats: Sequence[list[str]] = (),
                    extra_y: Sequence[int] = (), extra_weight: float = EXTRA_WEIGHT, C: float = C_DEFAULT,
                    folds: int = CV_FOLDS, repeats: int = CV_REPEATS, seed: int = SEED,
-                   progress: Progress | None = None, offsets: dict[str, float] | None = None) -> CVResult:
-    """Repeated stratified k-fold CV; extra rows (if any) join every training fold, never a test fold."""
-    from sklearn.model_selection import RepeatedStratifiedKFold
+                   progress: Progress | None = None, offsets: dict[str, float] | None = None,
+                   teacher: TeacherRows | None = None) -> CVResult:
+    """Repeated stratified k-fold CV; extra rows (if any) join every training fold, never a test fold.
+
+    With ``teacher`` the split is the teachers' own (:data:`TEACHER_SPLIT`, one repeat) and each training fold gets
+    the pool labelled by the teacher that did not see that fold's test posts."""
+    from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
     ya = np.asarray(y)
     n = len(ya)
-    oof = np.zeros((repeats, n))
-    rskf = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     feats = list(feats)
     extra_feats, extra_y = list(extra_feats), list(extra_y)
-    for k, (tr, te) in enumerate(rskf.split(np.zeros(n), ya)):
+    if teacher is not None:
+        folds, repeats = len(teacher.p_folds), 1
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=TEACHER_SPLIT_SEED).split(np.zeros(n), ya)
+    else:
+        splits = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed).split(np.zeros(n), ya)
+    oof = np.zeros((repeats, n))
+    for k, (tr, te) in enumerate(splits):
         tr_feats = [feats[i] for i in tr] + extra_feats
         tr_y = list(ya[tr]) + extra_y
         w = [1.0] * len(tr) + [extra_weight] * len(extra_feats)
+        if teacher is not None:
+            tf, ty, tw = soft_rows(teacher.feats, teacher.p_folds[k], teacher.weight)
+            tr_feats, tr_y, w = tr_feats + tf, tr_y + ty, w + tw
         m = fit(tr_feats, tr_y, w, C=C, offsets=offsets)
         oof[k // folds, te] = score_features(m, [feats[i] for i in te])
         if progress:
@@ -425,19 +489,27 @@ def _display_path(p: Path) -> str:
     return Path(p).name
 
 
-def _version(today: dt.date) -> str:
-    return f"{MODEL_VERSION_PREFIX}-{today.year}.{today.month}.{today.day}"
+def _version(today: dt.date, model: Fitted) -> str:
+    """``relevance-YYYY.M.D-<6 hex of the weights>``: two models trained the same day differ in version, so ``classify
+    stored`` re-classifies what an earlier one labelled."""
+    digest = hashlib.sha1(json.dumps([model.intercept, sorted(model.weights.items()), sorted(model.offsets.items())],
+                                     allow_nan=False).encode()).hexdigest()[:6]
+    return f"{MODEL_VERSION_PREFIX}-{today.year}.{today.month}.{today.day}-{digest}"
 
 
 def train(paths: Sequence[Path], output: Path, extra: bool = True, progress: Progress | None = None, *,
           C: float = C_DEFAULT, extra_weight: float = EXTRA_WEIGHT, prune_level: float = PRUNE,
           cv_repeats: int = CV_REPEATS, extra_root: Path | None = None,
-          offsets: dict[str, float] | None = None) -> TrainReport:
+          offsets: dict[str, float] | None = None, teacher_path: Path | None = DEFAULT_TEACHER_PATH,
+          teacher_weight: float = TEACHER_WEIGHT) -> TrainReport:
     """Cross-validate, fit on all labelled (+ extra) rows, and write the JSON model to ``output``.
 
     ``extra`` adds the weak supervision of :data:`EXTRA_SOURCES`, found beside the labelled files (or under
-    ``extra_root``); when none is found the model is trained on the labelled rows alone. ``cv_repeats=0`` skips CV
-    (threshold 0.5, CV figures recorded as absent).
+    ``extra_root``); when none is found the model is trained on the labelled rows alone. With ``extra``, the
+    teacher-labelled pool of ``teacher_path`` (:mod:`outageradar.classify.teacher`) is added too, as soft labels of
+    weight ``teacher_weight``, when it belongs to these labelled rows and its corpora are under the same root; CV then
+    uses the teachers' own folds (one repeat). ``cv_repeats=0`` skips CV (threshold 0.5, CV figures recorded as
+    absent).
     """
     say = progress or (lambda _m: None)
     paths = [Path(p) for p in paths]
@@ -447,21 +519,31 @@ def train(paths: Sequence[Path], output: Path, extra: bool = True, progress: Pro
     feats = [textmod.features(t) for t in df["text"]]
     ex_df, ex_meta = pd.DataFrame(columns=["text", "outage"]), []
     root = extra_root or (find_extra_root(paths) if extra else None)
-    if extra and root is not None:
-        ex_df, ex_meta = load_extra(root, df["text"].tolist())
+    teacher, teacher_meta = None, {"used": False}
+    if extra and root is not None and teacher_path is not None:
+        teacher, teacher_meta = load_teacher_rows(df, root, teacher_path, teacher_weight)
+        say(f"teacher labels: {teacher_meta['rows']} pool posts" if teacher is not None
+            else f"teacher labels not used: {teacher_meta['reason']}")
+    if extra and root is not None:  # a pool post is not also a weakly labelled row
+        ex_df, ex_meta = load_extra(root, df["text"].tolist() + (teacher.texts if teacher is not None else []))
         say(f"extra data: {len(ex_df)} rows from {root}")
     ex_feats = [textmod.features(t) for t in ex_df["text"]]
     ex_y = ex_df["outage"].astype(int).tolist()
     if cv_repeats > 0:
         cv = cross_validate(feats, y, ex_feats, ex_y, extra_weight=extra_weight, C=C, repeats=cv_repeats,
-                            progress=say, offsets=offsets)
+                            progress=say, offsets=offsets, teacher=teacher)
     else:
         cv = CVResult(0.5, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, 0, len(ex_feats))
     say("fitting the final model")
-    model = prune(fit(feats + ex_feats, y + ex_y, [1.0] * len(feats) + [extra_weight] * len(ex_feats), C=C,
-                      offsets=offsets), prune_level)
+    all_feats = feats + ex_feats
+    all_y = y + ex_y
+    all_w = [1.0] * len(feats) + [extra_weight] * len(ex_feats)
+    if teacher is not None:
+        tf, ty, tw = soft_rows(teacher.feats, teacher.p_final, teacher.weight)
+        all_feats, all_y, all_w = all_feats + tf, all_y + ty, all_w + tw
+    model = prune(fit(all_feats, all_y, all_w, C=C, offsets=offsets), prune_level)
     today = dt.date.today()
-    version = _version(today)
+    version = _version(today, model)
     doc = {
         "format": "outageradar-relevance/1",
         "version": version,
@@ -476,6 +558,7 @@ def train(paths: Sequence[Path], output: Path, extra: bool = True, progress: Pro
                       "positives": int(df.loc[df["file"] == str(p), "outage"].sum())} for p in paths],
             "extra_data": {"root": _display_path(root) if (extra and root is not None) else None,
                            "weight": extra_weight if ex_meta else 0.0, "sources": ex_meta},
+            "teacher": teacher_meta,
             "cv": cv.as_dict(),
             "prune": prune_level,
             "features": len(model.weights),
