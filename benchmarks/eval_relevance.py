@@ -56,12 +56,10 @@ def cv_figures(repeats: int) -> None:
     ex, _ = training.load_extra(SHARED, df["text"].tolist() + teacher.texts)  # as train() does with the pool
     ex_feats = [textmod.features(t) for t in ex["text"]]
     ex_y = ex["outage"].astype(int).tolist()
-    for name, t in (("labelled + extra, teachers' split", None), ("labelled + extra + teacher pool", teacher)):
-        if t is None:  # the teachers' split without the pool, for a like-for-like comparison
-            t0 = training.TeacherRows([], teacher.p_final[:0], [p[:0] for p in teacher.p_folds], 0.0)
-            r = training.cross_validate(feats, y, ex_feats, ex_y, teacher=t0)
-        else:
-            r = training.cross_validate(feats, y, ex_feats, ex_y, teacher=t)
+    # the teachers' split without the pool (an empty pool), for a like-for-like comparison
+    empty = training.TeacherRows([], teacher.p_final[:0], [p[:0] for p in teacher.p_folds], 0.0)
+    for name, t in (("labelled + extra, teachers' split", empty), ("labelled + extra + teacher pool", teacher)):
+        r = training.cross_validate(feats, y, ex_feats, ex_y, teacher=t)
         print(f"{name:34s} thr {r.threshold:.2f}  P {r.precision:.3f}  R {r.recall:.3f}  F1 {r.f1:.3f} "
               f"F1@0.5 {r.f1_at_half:.3f}  pool rows {len(t.feats)}")
 
