@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from outageradar.classify.tagger import Row, Tagger
-from outageradar.ingest.columns import accepted, csv_delimiter, resolve
+from outageradar.ingest.columns import Resolver, accepted, canonical, csv_delimiter
 
 ADDED = ("outage", "outage_score", "service", "country", "admin1", "city", "problem")
 CHUNK = 5000
@@ -107,20 +107,25 @@ def _csv_reader(fh: Any, path: Path) -> csv.DictReader:
 Rejected = tuple[int, str, str]  # (line number, reason, raw line)
 
 
-def _read(path: Path, fmt: str, rejected: list[Rejected]) -> tuple[list[str], Iterator[dict[str, Any]]]:
+def _read(path: Path, fmt: str, rejected: list[Rejected]
+          ) -> tuple[list[str], Iterator[tuple[dict[str, Any], dict[str, Any]]]]:
+    """The header (CSV) and the records, each with its post fields under canonical names (``ingest.columns``)."""
     if not path.is_file():
         raise BatchFileError(f"no such file: {path}")
+    columns = Resolver()
     fh = open(path, encoding="utf-8", errors="replace", newline="")
     if fmt == "csv":
         reader = _csv_reader(fh, path)
 
-        def rows() -> Iterator[dict[str, Any]]:
+        def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+            cols = columns(dict.fromkeys(reader.fieldnames or []))
             with fh:
-                yield from reader
+                for rec in reader:
+                    yield rec, canonical(rec, cols)
 
         return list(reader.fieldnames or []), rows()
 
-    def jrows() -> Iterator[dict[str, Any]]:
+    def jrows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         with fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
@@ -133,10 +138,11 @@ def _read(path: Path, fmt: str, rejected: list[Rejected]) -> tuple[list[str], It
                 if not isinstance(rec, dict):
                     rejected.append((n, "not a JSON object", line.rstrip("\r\n")))
                     continue
-                if "text" not in resolve(rec):
+                fields = canonical(rec, columns(rec))
+                if "text" not in fields:
                     rejected.append((n, "no text field", line.rstrip("\r\n")))
                     continue
-                yield rec
+                yield rec, fields
 
     return [], jrows()
 
@@ -152,7 +158,6 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
     out_fmt = _fmt(output_path, None) if output_path.suffix else in_fmt
     rejected: list[Rejected] = []
     header, rows = _read(input_path, in_fmt, rejected)
-    csv_cols = resolve(header) if header else None
     tagger = tagger or Tagger()
     _ = tagger.catalog, tagger.relevance, tagger.regions  # load the models first: the rate is of classifying
     start = time.perf_counter()
@@ -160,19 +165,16 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
     output_path.parent.mkdir(parents=True, exist_ok=True)
     with open(output_path, "w", encoding="utf-8", newline="") as fh:
         writer = None
-        chunk: list[dict[str, Any]] = []
+        chunk: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
         def flush() -> None:
             nonlocal writer, n, outages
-            rows_in = []
-            for r in chunk:
-                cols = csv_cols if csv_cols is not None else resolve(r)
-                get = lambda field: r.get(cols[field]) if field in cols else None  # noqa: E731
-                text = get("text")
-                rows_in.append(Row("" if text is None else str(text), _str(get("user_location")),
-                                   *_coords(get("lat"), get("lon")), _str(get("place"))))
-            labels = tagger.classify_rows(rows_in)
-            for rec, lab in zip(chunk, labels):
+            labels = tagger.classify_rows([
+                Row("" if f.get("text") is None else str(f["text"]), _str(f.get("user_location")),
+                    *_coords(f.get("lat"), f.get("lon")), _str(f.get("place")))
+                for _, f in chunk
+            ])
+            for (rec, _), lab in zip(chunk, labels):
                 rec = dict(rec)
                 rec.update(outage=int(lab.outage), outage_score=lab.outage_score, service=lab.service,
                            country=lab.country, admin1=lab.admin1, city=lab.city, problem=lab.problem)
@@ -191,8 +193,8 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
             if on_batch:
                 on_batch(n)
 
-        for rec in rows:
-            chunk.append(rec)
+        for item in rows:
+            chunk.append(item)
             if len(chunk) >= CHUNK:
                 flush()
         if chunk:

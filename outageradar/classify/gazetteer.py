@@ -81,12 +81,11 @@ HOME_WEIGHT = 3
 
 FOREIGN_CITY_POPULATION = 100_000
 """Cities outside :data:`HOME_COUNTRIES` are known from this size on (smaller ones are mostly noise in English
-posts, and leaving them out keeps the automaton small enough to stay in cache)."""
+posts, and leaving them out keeps the automaton small enough to stay in cache). They do not join the small towns
+either: read in strong context only, they still added more wrong places than right ones on the outage corpora
+("Olympic High School" -> Hong Kong)."""
 
 
-FOREIGN_TOWNS = False
-"""Whether cities of 15,000-100,000 people outside the home countries join the small towns (strong context only).
-Off: on the outage corpora they added more wrong places than right ones ("Olympic High School" -> Hong Kong)."""
 
 COUNTY_WORDS = (" County", " Parish", " Borough")
 COUNTY_POPULATION = 100_000
@@ -272,9 +271,6 @@ def _build() -> Gazetteer:
         admin1 = admin1 or code_name.get((cc, city["admin1code"]))
         pop = int(city["population"])
         if pop < FOREIGN_CITY_POPULATION and cc not in HOME_COUNTRIES:
-            if FOREIGN_TOWNS:
-                for key in _keys(city["name"]):
-                    small_towns.setdefault(key, []).append((city["name"], cc, admin1, pop))
             continue
         if admin1:
             admin1_pop[(cc, admin1)] = admin1_pop.get((cc, admin1), 0) + pop

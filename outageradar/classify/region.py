@@ -121,8 +121,6 @@ _SCHOOL = (
 _SCHOOL_NA = frozenset(("high school", "middle school", "elementary", "junior high", "school district"))
 """North American school words: the town before one is looked for in the US and Canada only ("Acton Middle School"
 is Acton, Massachusetts, not London's Acton)."""
-SCHOOL_RULE = True
-"""Whether a known (automaton) city right before a school word counts ("East Haven High School")."""
 _TOWN_SUFFIXES = _SCHOOL + ("area", "residents", "township")
 """Words before which a capitalised name may be a small town: "the Sidmouth area", "Port Hood residents"."""
 _LEADING = frozenset("the at in no for to from and our all".split())
@@ -509,7 +507,7 @@ class RegionTagger:
                 key = normalise(" ".join(words[skip:])).strip()
                 towns = self.gaz.small_town(key)
                 cue = norm[start:stop]
-                if not towns and SCHOOL_RULE and cue in _SCHOOL:
+                if not towns and cue in _SCHOOL:
                     # a known city before a school word: "Kilgore High School" (judged like a small town)
                     e = self.gaz.entries.get(key)
                     if e is not None and not (e.risky or e.demonym or e.upper or e.hashtag_only):

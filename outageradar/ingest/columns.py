@@ -49,6 +49,21 @@ def resolve(keys: Iterable[Any]) -> dict[str, Any]:
     return out
 
 
+class Resolver:
+    """:func:`resolve` for a stream of records: consecutive records with the same keys (every CSV row, most JSON lines)
+    share one mapping, computed once."""
+
+    def __init__(self) -> None:
+        self._keys: tuple[Any, ...] = ()
+        self._cols: dict[str, Any] = {}
+
+    def __call__(self, rec: dict[str, Any]) -> dict[str, Any]:
+        keys = tuple(rec)
+        if keys != self._keys:
+            self._keys, self._cols = keys, resolve(keys)
+        return self._cols
+
+
 def canonical(rec: dict[str, Any], cols: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record's post fields under their canonical names (``cols`` from :func:`resolve`, computed if not given)."""
     cols = resolve(rec) if cols is None else cols

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from outageradar.ingest.columns import accepted, canonical, csv_delimiter, resolve
+from outageradar.ingest.columns import Resolver, accepted, canonical, csv_delimiter
 from outageradar.ingest.post import Post, PostError, author_hash
 from outageradar.ingest.timeparse import parse_time
 
@@ -180,15 +180,12 @@ def _raw_csv(row: list[str], delimiter: str) -> str:
 
 def read_posts(path: Path, salt: str, fmt: str | None = None, default_source: str = "file") -> Iterator[Post | Rejected]:
     """Every row of the file as a Post, or as a Rejected record saying why not."""
-    keys: tuple[Any, ...] = ()
-    cols: dict[str, Any] = {}
+    columns = Resolver()
     for n, raw, rec, error in read_records(path, fmt):
         if rec is None:
             yield Rejected(raw, error or "unreadable", n)
             continue
-        if tuple(rec) != keys:  # every CSV row and most JSON lines have the same keys: resolve them once
-            keys, cols = tuple(rec), resolve(rec)
         try:
-            yield post_from_record(rec, salt, default_source, cols)
+            yield post_from_record(rec, salt, default_source, columns(rec))
         except (PostError, ValueError, TypeError) as exc:
             yield Rejected(raw, str(exc) or type(exc).__name__, n)
