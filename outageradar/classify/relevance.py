@@ -192,3 +192,104 @@ def _default_model() -> RelevanceModel:
         raise ModelError(f"the shipped relevance model cannot be read ({exc}); rebuild it with "
                          "python -m outageradar.classify.training") from None
     return RelevanceModel.from_dict(doc, f"outageradar/classify/data/{MODEL_RESOURCE}")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# two-stage relevance: the linear model settles the clear cases, a fine-tuned transformer the uncertain band
+
+
+TWO_STAGE_RESOURCE = "relevance_two_stage.json"
+
+
+class TwoStage:
+    """The linear :class:`RelevanceModel` for clear cases; a post whose linear score lies in ``[low, high)`` is
+    scored by the second-stage transformer (:mod:`outageradar.classify.transformer`) instead.
+
+    The transformer's probability ``q`` is decided at its own threshold ``q_threshold`` (chosen on held-out posts);
+    it is reported on the linear model's scale, ``sigmoid(logit(q) - logit(q_threshold) + logit(threshold))``, so that
+    one threshold (:attr:`threshold`, the linear one) and :meth:`is_outage` hold for every score. The band and
+    ``q_threshold`` live in ``data/relevance_two_stage.json`` (written by ``training/relevance.py``, which records the
+    measured trade-off of F1 against posts/s for several bands).
+    """
+
+    def __init__(self, linear: RelevanceModel, scorer: Any, low: float, high: float, q_threshold: float,
+                 version: str | None = None) -> None:
+        self.linear = linear
+        self.scorer = scorer
+        self.low, self.high, self.q_threshold = float(low), float(high), float(q_threshold)
+        self.threshold = linear.threshold
+        self._shift = _logit(self.threshold) - _logit(self.q_threshold)
+        self.version = version or f"{linear.version}+minilm"
+        self.metadata = linear.metadata
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any], linear: RelevanceModel | None = None, scorer: Any = None) -> TwoStage:
+        from outageradar.classify.transformer import TransformerScorer
+
+        linear = linear or RelevanceModel.default()
+        scorer = scorer or TransformerScorer.default()
+        return cls(linear, scorer, doc["low"], doc["high"], doc["q_threshold"],
+                   f"{linear.version}+{doc.get('transformer_version', 'minilm')}")
+
+    @classmethod
+    def default(cls) -> TwoStage:
+        return _default_two_stage()
+
+    def _combine(self, scores: list[float], texts: list[str]) -> tuple[list[float], list[int]]:
+        band = [i for i, s in enumerate(scores) if self.low <= s < self.high]
+        if band:
+            z = self.scorer.logits([texts[i] for i in band])
+            for i, zi in zip(band, z):
+                scores[i] = _sigmoid(float(zi) + self._shift)
+        return scores, band
+
+    def score_many(self, texts: Iterable[str]) -> list[float]:
+        texts = list(texts)
+        return self._combine(self.linear.score_many(texts), texts)[0]
+
+    def score(self, text: str) -> float:
+        return self.score_many([text])[0]
+
+    def score_and_problem_many(self, texts: Iterable[str]) -> list[tuple[float, str | None]]:
+        from outageradar.classify.problem import problem_type
+
+        texts = list(texts)
+        pairs = self.linear.score_and_problem_many(texts)
+        scores, band = self._combine([s for s, _ in pairs], texts)
+        out = [(s, p) for s, (_, p) in zip(scores, pairs)]
+        thr = self.threshold
+        for i in band:
+            s, p = out[i]
+            if s >= thr and p is None:
+                out[i] = (s, problem_type(texts[i]))
+            elif s < thr:
+                out[i] = (s, None)
+        return out
+
+    def score_and_problem(self, text: str) -> tuple[float, str | None]:
+        return self.score_and_problem_many([text])[0]
+
+    def is_outage(self, score: float) -> bool:
+        return score >= self.threshold
+
+    def __repr__(self) -> str:
+        return f"TwoStage({self.linear!r}, band=[{self.low}, {self.high}), q_threshold={self.q_threshold})"
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, z))))
+
+
+@lru_cache(maxsize=1)
+def _default_two_stage() -> TwoStage:
+    res = resources.files("outageradar.classify").joinpath("data", TWO_STAGE_RESOURCE)
+    try:
+        doc = json.loads(res.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"the shipped two-stage settings cannot be read ({exc})") from None
+    return TwoStage.from_dict(doc)

@@ -256,7 +256,7 @@ def fit(feats: Sequence[list[str]], y: Sequence[int], sample_weight: Sequence[fl
     offsets = CUE_OFFSETS if offsets is None else offsets
     vec = CountVectorizer(analyzer=_identity, binary=True, min_df=min_df)
     X = normalize(vec.fit_transform(list(feats)).astype(np.float64))
-    clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000)
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=0)
     clf.fit(X, np.asarray(y), sample_weight=None if sample_weight is None else np.asarray(sample_weight))
     names = vec.get_feature_names_out()
     coef = clf.coef_[0]

@@ -1,0 +1,173 @@
+"""Build the shipped relevance models from the gold labels: the linear first stage and the two-stage band.
+
+Linear model (``outageradar/classify/data/relevance_model.json``)
+----------------------------------------------------------------
+Trained on the dev file and the pool's train split (``training.gold.load_training``; never the test split), plus the
+weak extra sources of :data:`outageradar.classify.training.EXTRA_SOURCES` (down-weighted) and, where chosen, the
+teacher-labelled posts of ``teacher_labels.tsv`` (the transformer that labelled them learned from the dev file
+only, so it has seen no pool label). Settings are chosen by **5-fold cross-validation over the pool's train split**
+(``CV_SEED``): the dev rows, extras and teacher rows join every training fold, each fold's pool posts are scored
+out of fold. The same out-of-fold scores choose the decision threshold. Candidates are the product of
+:data:`GRID`; the chosen one and every candidate's CV F1 are recorded in the model's metadata. The fit is
+deterministic (liblinear, fixed ``random_state``), and ``tests/test_relevance.py`` checks that this script
+reproduces the shipped model's decisions on the dev posts within a tolerance, not to the last bit (BLAS and
+scikit-learn versions differ between machines).
+
+Run: ``python -m training.relevance [--output PATH] [--quick]`` (``--quick``: the shipped settings, no grid search).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from outageradar.classify import text as textmod
+from outageradar.classify import training as tr
+from training import gold
+
+CV_SEED = 7
+GRID: dict[str, tuple[Any, ...]] = {"C": (4.0, 8.0, 16.0), "extra_weight": (0.0, 0.2), "teacher_weight": (0.0, 0.5)}
+CHOSEN: dict[str, Any] = {"C": 8.0, "extra_weight": 0.2, "teacher_weight": 0.5}
+"""The settings of the shipped model (the grid's best; see the model's ``metadata.grid``)."""
+
+
+@dataclass
+class Data:
+    df: pd.DataFrame
+    feats: list[list[str]]
+    ex_feats: list[list[str]]
+    ex_y: list[int]
+    t_feats: list[list[str]]
+    t_p: np.ndarray
+    ex_meta: list[dict[str, Any]]
+    teacher_meta: dict[str, Any]
+
+
+def load_data(shared: Path | None = None) -> Data:
+    df = gold.load_training(shared)
+    root = gold.labeled_dir(shared).parent
+    # texts that may not reach training through the side doors: every gold post (train and test)
+    everything = pd.concat([df["text"], gold.load_pool("test", shared)["text"]]).tolist()
+    dev = gold.load_dev(shared)
+    from outageradar.classify.teacher import labelled_fingerprint, load_teacher_pool
+
+    pool, why = load_teacher_pool(root, labelled_fingerprint(dev["text"], dev["outage"]))
+    excl = {tr.text_key(t) for t in everything}
+    if pool is not None:
+        keep = [i for i, t in enumerate(pool.texts) if tr.text_key(t) not in excl]
+        t_texts, t_p = [pool.texts[i] for i in keep], pool.p_final[keep]
+        teacher_meta = {"rows": len(keep), "dropped_gold_texts": len(pool.texts) - len(keep)}
+    else:
+        t_texts, t_p, teacher_meta = [], np.zeros(0), {"rows": 0, "reason": why}
+    ex_df, ex_meta = tr.load_extra(root, everything + t_texts)
+    return Data(df, [textmod.features(t) for t in df["text"]], [textmod.features(t) for t in ex_df["text"]],
+                ex_df["outage"].astype(int).tolist(), [textmod.features(t) for t in t_texts], np.asarray(t_p),
+                ex_meta, teacher_meta)
+
+
+def _training_rows(d: Data, idx: np.ndarray, extra_weight: float, teacher_weight: float
+                   ) -> tuple[list[list[str]], list[int], list[float]]:
+    y = d.df["outage"].to_numpy()
+    feats = [d.feats[i] for i in idx]
+    ys = [int(y[i]) for i in idx]
+    w = [1.0] * len(idx)
+    if extra_weight > 0:
+        feats, ys, w = feats + d.ex_feats, ys + d.ex_y, w + [extra_weight] * len(d.ex_feats)
+    if teacher_weight > 0 and len(d.t_feats):
+        tf, ty, tw = tr.soft_rows(d.t_feats, d.t_p, teacher_weight)
+        feats, ys, w = feats + tf, ys + ty, w + tw
+    return feats, ys, w
+
+
+def cv_oof(d: Data, C: float, extra_weight: float, teacher_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold scores of the pool train-split posts (dev rows always train); returns (their row indices, scores)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = d.df["outage"].to_numpy()
+    pool_idx = np.flatnonzero(d.df["split"].to_numpy() == "train")
+    dev_idx = np.flatnonzero(d.df["split"].to_numpy() == "dev")
+    oof = np.zeros(len(pool_idx))
+    for tr_i, te_i in StratifiedKFold(5, shuffle=True, random_state=CV_SEED).split(pool_idx, y[pool_idx]):
+        rows = np.concatenate([dev_idx, pool_idx[tr_i]])
+        m = tr.fit(*_training_rows(d, rows, extra_weight, teacher_weight), C=C)
+        oof[te_i] = tr.score_features(m, [d.feats[i] for i in pool_idx[te_i]])
+    return pool_idx, oof
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    best = (0.5, -1.0)
+    for t in sorted(np.round(np.arange(0.2, 0.801, 0.01), 2), key=lambda t: abs(t - 0.5)):
+        f = tr.prf(tr.confusion(y, p >= t))[2]
+        if f > best[1] + 1e-9:
+            best = (float(t), f)
+    return best
+
+
+def build(output: Path, quick: bool = False, shared: Path | None = None, say=print) -> dict[str, Any]:
+    d = load_data(shared)
+    y = d.df["outage"].to_numpy()
+    say(f"{len(d.df)} gold posts ({int(y.sum())} outage), {len(d.ex_feats)} extra, {len(d.t_feats)} teacher rows")
+    grid_rows = []
+    candidates = [CHOSEN] if quick else [dict(zip(GRID, v)) for v in itertools.product(*GRID.values())]
+    best: tuple[float, dict[str, Any], float] = (-1.0, CHOSEN, 0.5)
+    for cand in candidates:
+        idx, oof = cv_oof(d, **cand)
+        thr, f1 = best_threshold(y[idx], oof)
+        p, r, _, _ = tr.prf(tr.confusion(y[idx], oof >= thr))
+        grid_rows.append({**cand, "threshold": thr, "cv_f1": round(f1, 4), "cv_precision": round(p, 4),
+                          "cv_recall": round(r, 4)})
+        say(f"  {cand}  threshold {thr:.2f}  CV F1 {f1:.3f} (P {p:.3f} R {r:.3f})")
+        if f1 > best[0] + 1e-9:
+            best = (f1, cand, thr)
+    f1, cand, thr = best
+    model = tr.prune(tr.fit(*_training_rows(d, np.arange(len(d.df)), cand["extra_weight"], cand["teacher_weight"]),
+                            C=cand["C"]))
+    today = dt.date.today()
+    doc = {
+        "format": "outageradar-relevance/1",
+        "version": tr._version(today, model),
+        "threshold": thr,
+        "intercept": model.intercept,
+        "settings": dict(textmod.SETTINGS, normalise="l2"),
+        "metadata": {
+            "created": today.isoformat(),
+            "sklearn_version": tr._sklearn_version(),
+            "estimator": f"LogisticRegression(C={cand['C']}, solver=liblinear, random_state=0), L2-normalised binary "
+                         "features",
+            "data": [{"path": "training/gold/pool_labels.csv (train split) + shared/data/labeled/outage_posts_dev.csv",
+                      "rows": int(len(d.df)), "positives": int(y.sum())}],
+            "extra_data": {"weight": cand["extra_weight"], "sources": d.ex_meta},
+            "teacher": {**d.teacher_meta, "weight": cand["teacher_weight"]},
+            "settings_chosen": cand,
+            "cv": {"protocol": "5-fold over the pool train split, dev rows always in training", "f1": round(f1, 4),
+                   "threshold": thr},
+            "grid": grid_rows,
+            "features": len(model.weights),
+        },
+        "offsets": model.offsets,
+        "weights": dict(sorted(model.weights.items())),
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False), encoding="utf-8")
+    say(f"wrote {output} ({doc['version']}, {len(model.weights)} weights, threshold {thr:.2f}, CV F1 {f1:.3f})")
+    return doc
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--output", type=Path, default=tr.default_model_path())
+    ap.add_argument("--quick", action="store_true", help="train with the shipped settings, no grid search")
+    args = ap.parse_args(argv)
+    build(args.output, args.quick)
+
+
+if __name__ == "__main__":
+    main()
