@@ -35,10 +35,11 @@ def test_shipped_model_is_plain_json_and_loads_without_pickle(monkeypatch):
 
 def test_shipped_model_metadata_names_its_data():
     meta = RelevanceModel.default().metadata
-    assert meta["data"][0]["path"].endswith("labeled/outage_posts_dev.csv")
-    assert meta["data"][0]["rows"] == 1000 and meta["data"][0]["positives"] == 246
+    assert "pool_labels.csv" in meta["data"][0]["path"] and "outage_posts_dev.csv" in meta["data"][0]["path"]
+    assert meta["data"][0]["rows"] >= 5000
     assert meta["sklearn_version"] and meta["created"]
     assert 0.5 < meta["cv"]["f1"] < 1.0
+    assert meta["grid"] and meta["settings_chosen"]
     names = {s["name"] for s in meta["extra_data"]["sources"]}
     assert names <= {s.name for s in training.EXTRA_SOURCES}
 
@@ -158,10 +159,21 @@ def test_score_and_problem_many_agrees_with_the_separate_calls():
 
 
 def test_shipped_model_is_what_train_produces(tmp_path):
+    """training/relevance.py rebuilds the shipped model. Floats are not compared exactly (BLAS and scikit-learn
+    versions differ between machines): the rebuilt model must score the dev posts within 0.05 of the shipped one and
+    take the same decision on at least 99% of them."""
+    from training import relevance as build
+
+    require(DEV)
     out = tmp_path / "m.json"
-    training.train([require(DEV)], out, cv_repeats=0)
+    build.build(out, quick=True, say=lambda _m: None)
     fresh, shipped = RelevanceModel.from_file(out), RelevanceModel.default()
-    assert fresh._w == shipped._w and fresh.intercept == shipped.intercept and fresh.offsets == shipped.offsets
+    assert fresh.threshold == pytest.approx(shipped.threshold, abs=0.03)
+    texts = pd.read_csv(require(DEV)).text.tolist()
+    a, b = fresh.score_many(texts), shipped.score_many(texts)
+    assert max(abs(x - y) for x, y in zip(a, b)) < 0.05
+    same = sum(fresh.is_outage(x) == shipped.is_outage(y) for x, y in zip(a, b))
+    assert same >= 0.99 * len(texts)
 
 
 def test_shipped_model_on_dev_file_reaches_floor():
@@ -237,10 +249,11 @@ def test_shipped_model_learned_from_the_teacher_pool():
     from outageradar.classify.teacher import DEFAULT_PATH, labelled_fingerprint, load_teacher_pool, read_header
 
     meta = RelevanceModel.default().metadata["teacher"]
-    assert meta["used"] and meta["rows"] > 10_000 and meta["weight"] == training.TEACHER_WEIGHT
+    # the teacher learned from the dev file only; every pool post that is now gold-labelled was dropped from it
+    assert meta["rows"] > 5_000 and meta["dropped_gold_texts"] > 0 and meta["weight"] > 0
     df = training.load_labelled([require(DEV)])
     fingerprint = labelled_fingerprint(df["text"], df["outage"])
-    assert read_header(DEFAULT_PATH)["labelled"]["fingerprint"] == fingerprint == meta["labelled_fingerprint"]
+    assert read_header(DEFAULT_PATH)["labelled"]["fingerprint"] == fingerprint
     pool, why = load_teacher_pool(require(DEV).parents[1], fingerprint)
     assert why == "ok" and pool.missing == 0 and len(pool.texts) == len(pool.p_final) > 10_000
     assert len(pool.p_folds) == training.CV_FOLDS and all(0 <= p.min() and p.max() <= 1 for p in pool.p_folds)

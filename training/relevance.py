@@ -35,7 +35,7 @@ from training import gold
 
 CV_SEED = 7
 GRID: dict[str, tuple[Any, ...]] = {"C": (4.0, 8.0, 16.0), "extra_weight": (0.0, 0.2), "teacher_weight": (0.0, 0.5)}
-CHOSEN: dict[str, Any] = {"C": 8.0, "extra_weight": 0.2, "teacher_weight": 0.5}
+CHOSEN: dict[str, Any] = {"C": 16.0, "extra_weight": 0.0, "teacher_weight": 0.5}
 """The settings of the shipped model (the grid's best; see the model's ``metadata.grid``)."""
 
 
@@ -165,8 +165,115 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--output", type=Path, default=tr.default_model_path())
     ap.add_argument("--quick", action="store_true", help="train with the shipped settings, no grid search")
+    ap.add_argument("--two-stage", action="store_true",
+                    help="instead: choose the two-stage band on the validation posts (needs the shipped linear and "
+                         "transformer models) and write relevance_two_stage.json")
     args = ap.parse_args(argv)
-    build(args.output, args.quick)
+    if args.two_stage:
+        build_two_stage(tr.default_model_path().with_name("relevance_two_stage.json"))
+    else:
+        build(args.output, args.quick)
+
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# two-stage band (outageradar/classify/data/relevance_two_stage.json)
+
+LOWS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25)
+HIGHS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+
+
+def two_stage_f1(y: np.ndarray, p_lin: np.ndarray, q: np.ndarray, thr: float, low: float, high: float,
+                 q_thr: float) -> float:
+    band = (p_lin >= low) & (p_lin < high)
+    pred = np.where(band, q >= q_thr, p_lin >= thr)
+    return tr.prf(tr.confusion(y, pred))[2]
+
+
+def band_table(y: np.ndarray, p_lin: np.ndarray, q: np.ndarray, thr: float) -> list[dict[str, float]]:
+    """For each band: the best transformer threshold on these posts, the F1, and the share of posts in the band."""
+    rows = []
+    for low in LOWS:
+        for high in HIGHS:
+            if high <= thr or low >= thr:
+                continue
+            best = max((two_stage_f1(y, p_lin, q, thr, low, high, t), -abs(t - 0.5), t)
+                       for t in np.round(np.arange(0.2, 0.81, 0.02), 2))
+            band = (p_lin >= low) & (p_lin < high)
+            rows.append({"low": low, "high": high, "q_threshold": float(best[2]), "f1": round(best[0], 4),
+                         "share_in_band": round(float(band.mean()), 4)})
+    return rows
+
+
+def write_two_stage(doc: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
+def speed_corpus(shared: Path | None = None, limit: int = 20000) -> list[str]:
+    """Real post texts for the speed estimate: the corpus ``benchmarks/bench_tagger.py`` times (dev file and
+    customer-support tweets)."""
+    root = gold.labeled_dir(shared).parent
+    texts = pd.read_csv(root / "labeled" / "outage_posts_dev.csv")["text"].fillna("").astype(str).tolist()
+    texts += pd.read_csv(root / "customer_support" / "twcs_head_monalisapatra26.csv")["text"].fillna("").astype(str).tolist()
+    return texts[:limit]
+
+
+def build_two_stage(output: Path, shared: Path | None = None, say=print) -> dict[str, Any]:
+    """Choose the band and the transformer threshold on the validation posts and measure the speed trade-off."""
+    import time
+
+    from outageradar.classify.relevance import RelevanceModel, TwoStage
+    from outageradar.classify.tagger import Row, Tagger
+    from outageradar.classify.transformer import TransformerScorer
+
+    d = load_data(shared)
+    y_all = d.df["outage"].to_numpy()
+    idx, oof = cv_oof(d, CHOSEN["C"], CHOSEN["extra_weight"], CHOSEN["teacher_weight"])
+    linear = RelevanceModel.default()
+    thr = linear.threshold
+    val = pd.read_csv(gold.GOLD / "minilm_validation.csv", dtype={"id": str})
+    pos = {pid: k for k, pid in enumerate(d.df["id"].iloc[idx])}
+    sel = np.array([pos[i] for i in val["id"]])
+    y, p_lin, q = y_all[idx][sel], oof[sel], val["p_onnx"].to_numpy()
+    rows = band_table(y, p_lin, q, thr)
+    lin_f1 = tr.prf(tr.confusion(y, p_lin >= thr))[2]
+    say(f"validation: {len(y)} posts; linear alone F1 {lin_f1:.3f}")
+    # speed: the share of real posts in each band, and the cost of one transformer-scored post
+    texts = speed_corpus(shared)
+    shipped = np.asarray(linear.score_many(texts))
+    scorer = TransformerScorer.default()
+    sample = texts[:2000]
+    t0 = time.perf_counter()
+    scorer.logits(sample)
+    per_post = (time.perf_counter() - t0) / len(sample)
+    tagger = Tagger(relevance_mode="linear")
+    rows_in = [Row(t) for t in texts]
+    tagger.classify_rows(rows_in[:1000])
+    t0 = time.perf_counter()
+    tagger.classify_rows(rows_in)
+    lin_cost = (time.perf_counter() - t0) / len(texts)
+    for r in rows:
+        share = float(((shipped >= r["low"]) & (shipped < r["high"])).mean())
+        r["share_real_posts"] = round(share, 4)
+        r["posts_per_s"] = round(1.0 / (lin_cost + share * per_post))
+    best = max(r["f1"] for r in rows)
+    near = [r for r in rows if r["f1"] >= best - 0.005]
+    chosen = min(near, key=lambda r: r["share_real_posts"])
+    for r in sorted(rows, key=lambda r: -r["f1"])[:12]:
+        say(f"  band [{r['low']:.2f}, {r['high']:.2f})  q>={r['q_threshold']:.2f}  F1 {r['f1']:.3f}  "
+            f"in band: validation {r['share_in_band']:.3f}, real posts {r['share_real_posts']:.3f}  "
+            f"~{r['posts_per_s']} posts/s")
+    meta = json.loads((Path(str(scorer.model_path)).with_suffix(".json")).read_text(encoding="utf-8"))
+    doc = {"format": "outageradar-two-stage/1", "low": chosen["low"], "high": chosen["high"],
+           "q_threshold": chosen["q_threshold"], "transformer_version": "minilm-" + meta["sha256"][:6],
+           "chosen_by": "validation F1 within 0.005 of the best band, then the fewest real posts in the band",
+           "validation": {"posts": int(len(y)), "linear_f1": round(lin_f1, 4), "ids": "training.transformer.is_validation"},
+           "linear_tagger_us_per_post": round(lin_cost * 1e6, 1), "transformer_ms_per_post": round(per_post * 1e3, 3),
+           "bands": rows}
+    write_two_stage(doc, output)
+    TwoStage.from_dict(doc)  # loads
+    say(f"chosen band [{chosen['low']}, {chosen['high']}), q_threshold {chosen['q_threshold']}: wrote {output}")
+    return doc
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ downloaded at run time; onnxruntime and tokenizers are imported on first use, so
 do not pay for them.
 
 Posts are cut at :data:`MAX_TOKENS` WordPiece tokens (the length it was trained at), so the cost of a post is
-bounded whatever its length; batches are sorted by length to pad little.
+bounded whatever its length. Each post is scored on its own (:data:`BATCH`), so its score never depends on the
+other posts of a file.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ import numpy as np
 MAX_TOKENS = 64
 MODEL_RESOURCE = "relevance_minilm.onnx"
 TOKENIZER_RESOURCE = "relevance_minilm_tokenizer.json"
-BATCH = 32
+BATCH = 1
+"""Posts per inference call. One: the int8 model quantises activations per call (dynamic quantisation), so in a batch
+a post's score would depend on its neighbours (by up to 0.7 logit); alone it is reproducible, at 5.1 instead of
+4.2 ms a post."""
 
 
 class TransformerUnavailable(RuntimeError):
