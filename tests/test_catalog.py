@@ -199,6 +199,148 @@ def test_generic_fallbacks(cat: ServiceCatalog, text: str, expected: str | None)
     assert cat.identify(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a post that names its utility or ISP gets that operator, not the generic fallback
+        ("@OGandE power outage on our street again, no power since 6", "power (OG&E)"),
+        ("No #LESCO, an unscheduled power outage for 8 straight hours is not ok", "power (LESCO)"),
+        ("checked the mlgw outage map and our block still has no power", "power (MLGW)"),
+        ("@SnoPUD outage map shows no progress, still without power", "power (Snohomish PUD)"),
+        ("@TekSavvyCSR had a power outage last night and now no internet at all", "TekSavvy"),
+        ("@Zuku_WeCare second day of the outage and you still disconnect me", "Zuku"),
+        ("@FOXTEL_Help still no Foxtel since the outage yesterday morning", "Foxtel"),
+        ("@Talk2Windstream power outage for 2 days and the phone line does not work", "Windstream"),
+        ("How long KE? Power outage since 11 AM in our block", "power (K-Electric)"),
+        ("@ThreeCare data speeds terrible since the outage", "Three Ireland"),
+    ],
+)
+def test_named_operator_beats_generic(cat: ServiceCatalog, text: str, expected: str) -> None:
+    assert cat.identify(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # regional operating companies and brands with their own accounts
+        ("@AEPOhio planned power outage and no notice to customers", "power (AEP Ohio)"),
+        ("AEP says the outage in Columbus, Ohio will last till noon", "power (AEP Ohio)"),
+        ("@AEPTexas outage again", "power (AEP)"),
+        ("@EntergyArk power out since Saturday", "power (Entergy Arkansas)"),
+        ("@KCPLConnect what is up with the power outage in Grandview?", "power (KCP&L)"),
+        ("@PSEGLI reported an outage an hour ago, no crews yet", "power (PSEG Long Island)"),
+        ("@TWC_Help is there an outage in Akron? internet out since 5pm", "Time Warner Cable"),
+        ("Spectrum internet down again in Austin", "Spectrum"),
+        ("@Uverse internet outage in our neighbourhood for 3 days", "AT&T U-verse"),
+        ("AT&T outage, no bars and no internet", "AT&T"),
+        ("@VerizonSupport the power outage knocked out everything, no phone, internet or TV", "Verizon Fios"),
+        ("@VerizonSupport same problem on both boxes, guide will not load", "Verizon Fios"),
+        ("@Verizon my data has not worked for a week", "Verizon Wireless"),
+        ("@VerizonSupport my home internet keeps going down", "Verizon"),
+        ("@SmileComsNG your network has been down all day", "Smile"),
+        ("@SmileComsUG no internet in Kampala", "Smile Uganda"),
+        ("@Airtel_Presence no network in Delhi since morning", "Airtel India"),
+        ("@virginmediaIE broadband down in Waterford", "Virgin Media Ireland"),
+        ("@AppleSupport my iPhone 7 keeps restarting", "Apple"),
+        ("@AppleSupport since I updated my iPhone the keyboard lags", "iOS"),
+    ],
+)
+def test_parent_and_sub_services(cat: ServiceCatalog, text: str, expected: str) -> None:
+    assert cat.identify(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # trigger phrases of the generic services, as general phrases
+        ("We lost power again, third time this week", "power grid"),
+        ("without electricity since 8pm and nobody answers the phone", "power grid"),
+        ("Power failures every evening in our town, how long?", "power grid"),
+        ("the power company turned off the power in my neighborhood at 5 am", "power grid"),
+        ("No pwr since last night on our road", "power grid"),
+        ("NO SCHOOL today due to #power #outage", "power grid"),
+        ("my internet doesn't work again, third time this week", "internet"),
+        ("Complete network outage at work, phone lines down too", "internet"),
+        ("another day with no broadband, fantastic", "internet"),
+        ("I have been without internet for two days", "internet"),
+        # a denied trigger does not count
+        ("No, it's not a power outage, just the internet doesn't work", "internet"),
+    ],
+)
+def test_generic_trigger_phrases(cat: ServiceCatalog, text: str, expected: str | None) -> None:
+    assert cat.identify(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # no trigger phrase, but an outage in a utility's words, or the internet/wifi said to be failing
+        ("Crews continue to work on the outage. No ETR yet.", "power grid"),
+        ("Update: outage in the south end, extra crews are on site", "power grid"),
+        ("the outage has lasted 16 hours, time to start throwing away food", "power grid"),
+        ("my wifi keeps dropping every ten minutes", "internet"),
+        ("DNS servers are down again at the office", "internet"),
+        # a support reply about "issues" is not a report that something is out; nothing else names a service
+        ("Sorry you are having issues with your internet, please DM us", None),
+        ("There was an outage somewhere, no idea what", None),
+        ("Crew members were lovely on my flight today", None),
+    ],
+)
+def test_generic_hints(cat: ServiceCatalog, text: str, expected: str | None) -> None:
+    assert cat.identify(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a dead connection explains an app failing at the user's end, as a power cut does
+        ("no internet since noon so Netflix won't load", "internet"),
+        ("lost home internet and now I can't stream Hulu", "internet"),
+        ("Comcast outage, no internet, so no Netflix tonight", "Comcast Xfinity"),
+        # a game and an ISP: the game's servers fail unless the post blames the connection
+        ("@VerizonSupport was it you or Blizzard who broke the servers?", "Blizzard Battle.net"),
+        ("@comcastcares my internet keeps dropping and Xbox Live disconnects", "Comcast Xfinity"),
+        ("Spectranet has been useless all night, cannot even play PlayStation Plus", "Spectranet"),
+    ],
+)
+def test_app_game_or_connection(cat: ServiceCatalog, text: str, expected: str) -> None:
+    assert cat.identify(text) == expected
+
+
+def test_derived_handles_and_hashtags(cat: ServiceCatalog) -> None:
+    # a regional account "@<name>_<region>" is the service's handle; "#<name><suffix>" its hashtag
+    assert cat.identify("@Eskom_Gauteng no power in Soweto since 6") == "power (Eskom)"
+    assert [m.kind for m in cat.mentions("@BSNL_KTK line dead for a week")] == ["handle"]
+    # not from a name that is also an ordinary word: @sky_fan is a person, not Sky
+    assert cat.identify("@sky_fan my flight is delayed, the gate screens are down") is None
+    assert cat.identify("#kplccustomercare no power for three days now") == "power (Kenya Power)"
+    assert cat.identify("15 hours to fix the Internet service. #fios_outage") == "Verizon Fios"
+    assert cat.identify("#suddenlinkdown again tonight") == "Suddenlink"
+    # without the sign, or with an unknown suffix, nothing is derived
+    assert cat.identify("suddenlinkdown") is None
+    assert cat.identify("#netflixandchill tonight") is None
+
+
+def test_glued_urls_and_blockers(cat: ServiceCatalog) -> None:
+    # a URL glued to the word before it does not hide that word
+    assert cat.identify("No power at the school today @MLGWpic.twitter.com/AIcnp68GiU") == "power (MLGW)"
+    assert cat.identify("NO SCHOOL due to #power #outage @wcnchttps://twitter.com/CharMeck/status/1") == "power grid"
+    # "teams" and "nationwide" as ordinary words
+    assert cat.identify("Sorry you are without internet service, we have teams working to restore it") == "internet"
+    assert cat.identify("No internet service at work, IT says it is a nationwide outage") == "internet"
+
+
+def test_renamed_services_follow_the_labels(cat: ServiceCatalog) -> None:
+    for name in ("power (DTE)", "power (Con Edison)", "power (CenterPoint Energy)", "power (PSE)", "Office 365",
+                 "Amazon Kindle", "O2", "Telkom", "Smile"):
+        assert name in cat, name
+    assert cat.get("dte energy").name == "power (DTE)"
+    assert cat.get("@PSETalk").name == "power (PSE)"
+    assert cat.services["power (AEP Ohio)"].parent == "power (AEP)"
+    assert cat.services["Time Warner Cable"].parent == "Spectrum"
+    assert cat.services["AT&T U-verse"].parent == "AT&T"
+
+
 # ---------------------------------------------------------------- malformed catalog files
 
 GOOD = """services:

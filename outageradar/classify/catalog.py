@@ -12,16 +12,21 @@ also ordinary words, such as ``orange`` or ``spectrum``, and need context), ``ha
 
 Matching (one pass)
 -------------------
-Every alias, hashtag, handle and refiner is compiled into one Aho-Corasick automaton together with three small
+Every alias, hashtag, handle and refiner is compiled into one Aho-Corasick automaton together with small
 vocabularies: *failure cues* ("down", "not working", "outage", "no signal", "error" ...), *context words* per category
-("internet", "network", "app", "servers" ...) and *blockers* ("orange juice", "blue sky", "autism spectrum" ...).
+("internet", "network", "app", "servers" ...), *blockers* ("orange juice", "blue sky", "autism spectrum", and denied
+triggers such as "not a power outage"), :data:`CONNECTION_WORDS` (a post blaming the connection) and the hint words of
+the generic services (:data:`POWER_HINTS`, :data:`NET_HINTS`). The same automaton holds *derived* tags: an account
+``@<name>_<anything>`` (``@BSNL_KTK``) counts as the service's handle and ``#<name><suffix>`` (:data:`HASHTAG_SUFFIXES`,
+``#kplccustomercare``) or ``#<name>_<suffix>`` (:data:`HASHTAG_SEPARATED`, ``#fios_outage``) as its hashtag.
 Keys are stored lower-cased, with punctuation turned into spaces and padded as ``" key "``. A post is lower-cased once
 and mapped to a same-length copy in which every non-word character is a space (a byte-table translate; non-ASCII posts
 add one regex pass), padded, and scanned once: the padding makes the automaton report whole words only, so "sky" never
 matches inside "skype", "line" never inside "online", and "at&t" matches "AT&T" and "at & t". Positions map 1:1 back to
 the original text. The character before a hit tells ``@handle`` and ``#hashtag`` apart (a handle key counts only after
 ``@``, a hashtag key only after ``#``; an alias typed as ``@name``/``#name`` counts as handle/hashtag). Hits inside URLs
-(``pic.twitter.com/...``) are ignored. Where hits overlap, the longest wins ("verizon wireless" over "verizon").
+(``pic.twitter.com/...``) are ignored; a URL glued to the word before it (``@MLGWpic.twitter.com/...``) starts a new
+word. Where hits overlap, the longest wins ("verizon wireless" over "verizon").
 
 Ambiguous aliases count only when (1) no blocker touches them, (2) a context word of the service's category is within
 :data:`CONTEXT_WINDOW` characters, or the alias is capitalised and a failure cue is that near, and (3) they are not a
@@ -30,16 +35,22 @@ and "I ate an orange and then my bike broke down" do not.
 
 Choosing the failing service
 ----------------------------
-Each named service gets the best score over its mentions: a base for the kind of mention (a handle among the accounts
-the post opens with 2.0; another handle, a hashtag, or an alias opening the post 1.5; other aliases 1.0), plus a
-proximity term ``2 / (1 + d / 20)`` with ``d`` the distance in characters to the nearest failure cue, plus
-:data:`INFRASTRUCTURE_PRIOR` for ISPs, carriers, utilities and clouds (their failure explains the apps failing on top of
-them). A sub-service absorbs its ancestors' evidence, so "iMessage not working @AppleSupport" -> ``iMessage``. The best
-score wins (ties: earliest mention); if the winner has sub-services whose refiners occur in the post, the one whose
-refiner is nearest a failure cue replaces it ("@AppleSupport I can't download songs" -> ``Apple Music``).
-When a power-outage phrase is present only infrastructure can beat ``power grid`` ("Power outage so Netflix won't
-load" -> ``power grid``). With no named service, the first generic service triggered in catalog order is returned
-(``power grid``, then ``water``, then ``internet``), else ``None``.
+Each named service gets a score from its mentions: the base of its strongest kind of mention (a handle among the
+accounts the post opens with 2.0; another handle, a hashtag, or an alias opening the post 1.5; other aliases 1.0),
+plus a proximity term ``2 / (1 + d / 20)`` with ``d`` the distance in characters from its mention nearest a failure
+cue, plus :data:`INFRASTRUCTURE_PRIOR` for ISPs, carriers, utilities and clouds (their failure explains the apps
+failing on top of them). When a game and an ISP or carrier are named, the game's own servers are taken to fail unless
+the post blames the connection (a :data:`CONNECTION_WORDS` word, or the failure cue nearer the ISP): "@VerizonSupport
+was it you or Blizzard who broke the servers?" -> ``Blizzard Battle.net``. A sub-service absorbs its ancestors'
+evidence, so "iMessage not working @AppleSupport" -> ``iMessage``. The best score wins (ties: earliest mention); if the
+winner has sub-services whose refiners occur in the post, the one whose refiner is nearest a failure cue replaces it
+("@AppleSupport I can't download songs" -> ``Apple Music``).
+When a power-outage or a no-internet phrase is present only infrastructure can beat ``power grid`` / ``internet``
+("Power outage so Netflix won't load" -> ``power grid``, "no internet so Hulu won't play" -> ``internet``). With no
+named service, the first generic service triggered in catalog order is returned (``power grid``, then ``water``, then
+``internet``). With no trigger phrase either, a post reporting an outage in a utility's words ("crews", "no ETR") is
+``power grid`` and one whose internet/wifi/network word lies within :data:`HINT_WINDOW` of a hard failure cue ("my
+wifi keeps dropping") is ``internet``; else ``None``.
 
 Per post this is one lower-casing, one translate, one automaton pass and work linear in the (few) hits: a few
 microseconds per tweet.
@@ -120,8 +131,8 @@ _TELECOM = (
     "internet", "network", "signal", "data", "wifi", "wi-fi", "broadband", "router", "modem", "sim", "sim card", "4g",
     "5g", "3g", "lte", "coverage", "bars", "calls", "call", "texts", "text", "cable", "tv", "phone", "landline",
     "connection", "speed", "speeds", "mbps", "fibre", "fiber", "bundle", "bundles", "airtime", "customer care",
-    "service", "outage", "mobile", "cell", "provider", "isp", "hotspot", "mifi", "dns", "nbn", "packet loss", "ping",
-    "latency", "upload", "download",
+    "service", "outage", "mobile", "cell", "provider", "providers", "isp", "hotspot", "mifi", "dns", "nbn",
+    "packet loss", "ping", "latency", "upload", "download",
 )
 _APP = ("app", "website", "site", "account", "login", "log in", "sign in", "password", "server", "servers", "online",
         "update", "support", "outage", "service", "down", "not working", "error")
@@ -162,14 +173,77 @@ BLOCKERS: tuple[str, ...] = (
     "zoom in", "zoom out", "zoomed", "outlook on", "outlook for", "weather outlook", "economic outlook",
     "duke of", "the duke", "sprint finish", "nest egg", "the nest", "bird", "birds", "edison bulb", "thomas edison",
     "gemini season", "a gemini", "im a gemini", "i'm a gemini", "blizzard warning", "snow", "winter",
+    "teams working", "teams are working", "our teams", "have teams", "crews and teams", "nationwide outage",
+    "nationwide outages", "a nationwide", "nationwide power", "nationwide blackout",
+    # denied generic triggers
+    "not a power outage", "isn't a power outage", "isnt a power outage", "wasn't a power outage", "not a power cut",
+    "not the power", "not an internet outage", "isn't an internet outage", "not the internet",
 )
+
+#: words that put the blame on the connection itself: in a post naming a game and an ISP or carrier, the ISP is the
+#: failing service only when one of them occurs or the failure cue is nearer the ISP ("@VerizonSupport was it you or
+#: Blizzard who broke the servers?" -> the game; "my internet keeps dropping and Xbox Live disconnects" -> the ISP)
+CONNECTION_WORDS: tuple[str, ...] = (
+    "internet", "wifi", "wi-fi", "wi fi", "broadband", "network", "networks", "connection", "connectivity", "connected",
+    "connecting", "connect", "disconnect", "disconnected", "disconnecting", "disconnects", "signal", "reception",
+    "coverage", "bars", "router", "modem", "speed", "speeds", "mbps", "ping", "latency", "packet loss", "bandwidth",
+    "data", "4g", "5g", "3g", "lte", "no service", "cell service", "phone service", "hotspot", "dns", "fiber", "fibre",
+    "dsl", "cable", "tv", "channels", "landline", "phone line", "phone lines", "calls", "dropped calls", "texts",
+)
+
+#: With no named service and no trigger phrase of a generic service, a post that reports an outage in the words of
+#: a power utility ("crews", "ETR", "restoration") is about the power grid, and one that says its internet, wifi or
+#: network is failing (a failure cue within :data:`HINT_WINDOW` characters) is about the internet.
+POWER_HINTS: tuple[str, ...] = (
+    "crews", "crew", "line crews", "linemen", "lineman", "etr", "no etr", "restoration", "restored", "restore",
+    "restoring", "transformer", "transformers", "substation", "feeder", "power lines", "power line", "downed lines",
+    "poles", "utility pole", "generator", "generators", "fridge", "freezer", "candles", "flashlight", "street lights",
+    "streetlights", "traffic lights", "storm", "wind", "a/c", "aircon", "electric", "electrical", "electricity",
+    "utility", "utilities", "refrigerator", "spoiled food", "food spoiled", "spoiling food", "food wasted",
+    "wasted food", "throwing away food", "throw away food", "throwing out food", "throw out food", "darkness",
+    "in the dark",
+)
+NET_HINTS: tuple[str, ...] = (
+    "internet", "wifi", "wi-fi", "wi fi", "broadband", "network", "modem", "router", "dns", "fiber", "fibre",
+    "connection", "isp", "hotspot", "interwebs", "ethernet",
+)
+#: the words an outage is reported with, for :data:`POWER_HINTS`
+OUTAGE_WORDS: tuple[str, ...] = ("outage", "outages", "power", "electricity", "supply")
+#: the failure cues that say something is out (not merely "issues" or "can't"), for :data:`NET_HINTS`
+HARD_FAILURE_CUES: tuple[str, ...] = (
+    "down", "is down", "went down", "goes down", "going down", "outage", "outages", "out", "is out", "went out",
+    "not working", "isn't working", "isnt working", "not work", "won't work", "wont work", "doesn't work",
+    "doesnt work", "don't work", "didn't work", "stopped working", "never works", "not loading", "won't load",
+    "wont load", "can't load", "cant load", "won't connect", "can't connect", "cant connect", "cannot connect",
+    "offline", "slow", "so slow", "lag", "lagging", "laggy", "buffering", "disconnect", "disconnected", "disconnecting",
+    "disconnects", "dropping", "drops", "dropped", "keeps dropping", "failing", "failed", "fails", "failure", "broken",
+    "broke", "unstable", "timed out", "not responding", "unreachable", "packet loss", "trash", "useless", "sucks",
+    "terrible",
+)
+HINT_WINDOW = 40
+
+#: hashtags people build from a service's name: ``#<name><suffix>`` (``#comcastoutage``, ``#kplccustomercare``), and
+#: ``#<name>_<suffix>`` for the suffixes of :data:`HASHTAG_SEPARATED` (``#fios_outage``)
+HASHTAG_SUFFIXES: tuple[str, ...] = (
+    "down", "isdown", "outage", "outages", "sucks", "fail", "care", "customercare", "help", "problems",
+)
+HASHTAG_SEPARATED: tuple[str, ...] = ("down", "outage")
 
 _KIND_CODES = {"alias": 0, "ambiguous": 1, "hashtag": 2, "handle": 3, "generic": 4}
 _CUE, _CTX, _BLOCK, _REFINER = 5, 6, 7, 8
+# context masks carry one bit per category (CATEGORIES) and these flags above them
+_CONN_BIT = 1 << 30
+_POWER_HINT_BIT = 1 << 31
+_NET_HINT_BIT = 1 << 32
+_OUTAGE_BIT = 1 << 33
+_HARD_CUE_BIT = 1 << 34
+_HINT_BITS = _POWER_HINT_BIT | _NET_HINT_BIT
 _LEAD_RE = re.compile(r"^(?:RT\s+|\.)?(?:@\w+:?\s*)+")
 
 
 _Hit = tuple[int, int, int, int]
+#: libyaml's safe loader when PyYAML was built with it (5x faster on the catalog), else the pure-Python one
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(ValueError):
@@ -332,13 +406,36 @@ def _normalise(low: str) -> str:
     return out
 
 
+_GLUED_URL = re.compile(r"(?<=[a-z0-9_])(?:https?(?=://)|pic(?=\.twitter\.com/))")
+
+
+def _glued(padded: str, marker: str) -> bool:
+    """Whether ``marker`` occurs in the normalised ``padded`` text right after a word character."""
+    at = padded.find(marker)
+    while at > 0:
+        if padded[at - 1] != " ":
+            return True
+        at = padded.find(marker, at + len(marker))
+    return False
+
+
 def _in_url(low: str, start: int, stop: int) -> bool:
-    """Whether ``low[start:stop]`` lies inside a URL (``http…``, ``www.…`` or ``host.tld/path``)."""
+    """Whether ``low[start:stop]`` lies inside a URL (``http…``, ``www.…`` or ``host.tld/path``).
+
+    A URL glued to the word before it ("@wcnchttps://twitter.com/…", "@MLGWpic.twitter.com/…") starts where its
+    scheme or ``pic.twitter.com`` does; the word before it is not part of the URL.
+    """
     begin = max(low.rfind(" ", 0, start), low.rfind("\n", 0, start)) + 1
     end = low.find(" ", stop)
     token = low[begin:] if end < 0 else low[begin:end]
     if token.startswith(("http", "www.")):
         return True
+    if "/" not in token:
+        return False
+    for marker in ("http://", "https://", "pic.twitter.com/"):
+        at = token.find(marker)
+        if at > 0:
+            return begin + at <= start
     host, slash, _ = token.partition("/")
     if not slash or "." not in host:
         return False
@@ -380,6 +477,11 @@ class ServiceCatalog:
                 self._alias_lookup.setdefault(a.lower(), s)
         self._infrastructure = [s.category in INFRASTRUCTURE for s in services]
         self._power_generic = {i for i, s in enumerate(services) if s.generic and s.category == "power_utility"}
+        self._net_generic = next((i for i, s in enumerate(services) if s.generic and s.category == "isp"), None)
+        self._power_fallback = next(iter(sorted(self._power_generic)), None)
+        # ISPs and carriers, which a post about a game must blame to be the failing service (CONNECTION_WORDS)
+        self._connection_infra = frozenset(i for i, s in enumerate(services) if s.category in ("isp", "mobile_carrier"))
+        self._gaming = frozenset(i for i, s in enumerate(services) if s.category == "gaming")
         self._automaton = self._build(services)
 
     # ------------------------------------------------------------------ construction
@@ -402,12 +504,17 @@ class ServiceCatalog:
                 add(h, _KIND_CODES["handle"], i)
             for r in s.refiners:
                 add(r, _REFINER, i)
+        self._add_derived_tags(services, table)
         for cue in FAILURE_CUES:
             add(cue, _CUE, 0)
         masks: dict[str, int] = {}
         for category, words in CATEGORY_CONTEXT.items():
             for w in words:
                 masks[w] = masks.get(w, 0) | self._category_bit[category]
+        for words, bit in ((CONNECTION_WORDS, _CONN_BIT), (POWER_HINTS, _POWER_HINT_BIT), (NET_HINTS, _NET_HINT_BIT),
+                           (OUTAGE_WORDS, _OUTAGE_BIT), (HARD_FAILURE_CUES, _HARD_CUE_BIT)):
+            for w in words:
+                masks[w] = masks.get(w, 0) | bit
         for w, mask in masks.items():
             add(w, _CTX, mask)
         for b in BLOCKERS:
@@ -426,6 +533,42 @@ class ServiceCatalog:
         automaton.make_automaton()
         return automaton
 
+    @staticmethod
+    def _add_derived_tags(services: list[Service], table: dict[str, list[tuple[int, int]]]) -> None:
+        """Handles and hashtags derived from a service's names, for the ways people write them.
+
+        * ``@<name>_<anything>``: a regional or team account of the service (``@BSNL_KTK``, ``@Eskom_Gauteng``)
+          counts as its handle;
+        * ``#<name><suffix>`` with a :data:`HASHTAG_SUFFIXES` suffix (``#kplccustomercare``, ``#verizonisdown``) and
+          ``#<name>_<suffix>`` with a :data:`HASHTAG_SEPARATED` one (``#fios_outage``) count as its hashtag.
+
+        Only names of three or more characters (spaces removed) that belong to one service are used, and never over a
+        key the catalog already has; a name that is also an ordinary word (ambiguous anywhere: ``sky``, ``cox``) gives
+        no handles (``@sky_jfk`` is an airport fan, ``@cox_coke`` a person).
+        """
+        def norm(name: str) -> str:
+            return _normalise(name.lower().strip().lstrip("#@")).replace(" ", "")
+
+        owners: dict[str, set[int]] = {}
+        for i, s in enumerate(services):
+            if s.generic:
+                continue
+            for name in s.aliases + s.ambiguous + s.handles + s.hashtags:
+                key = norm(name)
+                if len(key) >= 3:
+                    owners.setdefault(key, set()).add(i)
+        common = {norm(a) for s in services for a in s.ambiguous}
+        for key, idx in owners.items():
+            if len(idx) != 1:
+                continue
+            i = next(iter(idx))
+            derived = [] if key in common else [(" " + key + "_", _KIND_CODES["handle"])]
+            derived += [(" " + key + suffix + " ", _KIND_CODES["hashtag"]) for suffix in HASHTAG_SUFFIXES]
+            derived += [(" " + key + "_" + suffix + " ", _KIND_CODES["hashtag"]) for suffix in HASHTAG_SEPARATED]
+            for k, code in derived:
+                if k not in table:
+                    table[k] = [(code, i)]
+
     @classmethod
     def from_file(cls, path: str | Path) -> "ServiceCatalog":
         """Load and validate a catalog YAML file; raises :class:`CatalogError` when it is malformed."""
@@ -439,7 +582,7 @@ class ServiceCatalog:
     def from_yaml(cls, text: str, source: str = "<string>") -> "ServiceCatalog":
         """Build a catalog from YAML text of the packaged schema (``services:`` list)."""
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             raise CatalogError(f"{source}: not valid YAML: {exc}") from None
         if not isinstance(data, dict) or not isinstance(data.get("services"), list):
@@ -469,15 +612,22 @@ class ServiceCatalog:
         return isinstance(name, str) and name.lower() in self._by_lower
 
     # ------------------------------------------------------------------ matching
-    def _scan(self, text: str) -> tuple[list[_Hit], list[tuple[int, int]], list[tuple[int, int, int]]]:
+    def _scan(self, text: str) -> tuple[list[_Hit], list[tuple[int, int]], list[tuple[int, int, int]],
+                                        list[tuple[int, int, int]]]:
         """One automaton pass over ``text``.
 
-        Returns the accepted service hits ``(start, end, service index, kind code)``, the failure-cue spans and the
-        refiner hits ``(start, end, child index)``.
+        Returns the accepted service hits ``(start, end, service index, kind code)``, the failure-cue spans, the
+        refiner hits ``(start, end, child index)`` and the context-word hits ``(start, end, mask)``.
         """
         low = _lower(text)
         padded = " " + _normalise(low) + " "
         url_possible = "/" in low
+        if url_possible and (padded.count("http") != padded.count(" http")
+                             or "pic.twitter.com/" in low and _glued(padded, "pic twitter")):
+            # a URL glued to the word before it ("@MLGWpic.twitter.com/…", "outagehttps://…"): its first letters are a
+            # word boundary, so the word before it still counts (rare: only then a regex pass)
+            for m in _GLUED_URL.finditer(low):
+                padded = padded[:m.start() + 1] + " " * (m.end() - m.start()) + padded[m.end() + 1:]
         raw: list[_Hit] = []
         cues: list[tuple[int, int]] = []
         ctx: list[tuple[int, int, int]] = []
@@ -519,7 +669,9 @@ class ServiceCatalog:
                     span = (h[0], h[1])
             raw = kept
         hits = [h for h in raw if h[3] != 1 or self._ambiguous_ok(text, h, ctx, cues, blocks)]
-        return hits, cues, refs
+        if blocks and any(h[3] == 4 for h in hits):  # a denied trigger ("it's not a power outage") does not count
+            hits = [h for h in hits if h[3] != 4 or not any(b0 <= h[0] and h[1] <= b1 for b0, b1 in blocks)]
+        return hits, cues, refs, ctx
 
     def _ambiguous_ok(self, text: str, hit: tuple[int, int, int, int], ctx: list[tuple[int, int, int]],
                       cues: list[tuple[int, int]], blocks: list[tuple[int, int]]) -> bool:
@@ -544,13 +696,17 @@ class ServiceCatalog:
     def mentions(self, text: str) -> list[Mention]:
         """All service mentions in ``text`` in order (generic trigger phrases included, kind 'generic')."""
         kinds = ("alias", "alias", "hashtag", "handle", "generic")
-        hits, _, _ = self._scan(text)
+        hits = self._scan(text)[0]
         return [Mention(self._names[i], s, e, kinds[k]) for s, e, i, k in hits]
 
     def identify(self, text: str) -> str | None:
         """The service the post reports as failing (or is about), or ``None`` when none is named."""
-        hits, cues, refs = self._scan(text)
+        hits, cues, refs, ctx = self._scan(text)
         if not hits:
+            if cues:
+                for _, _, mask in ctx:
+                    if mask & _HINT_BITS:
+                        return self._hinted_generic(cues, ctx)
             return None
         if len(hits) == 1 or all(h[2] == hits[0][2] for h in hits):  # fast path: one service named
             index, kind = hits[0][2], hits[0][3]
@@ -561,6 +717,8 @@ class ServiceCatalog:
         first: dict[int, int] = {}
         generic: int | None = None
         lead = -1
+        near: dict[int, int] = {}  # service -> characters from its nearest mention to a failure cue
+        base: dict[int, float] = {}  # service -> weight of its strongest kind of mention
         for start, stop, index, kind in hits:
             if kind == 4:
                 if generic is None or self._generic_rank[index] < self._generic_rank[generic]:
@@ -579,15 +737,29 @@ class ServiceCatalog:
                     lead = m.end() if m else 0
                 # an alias opening the post (after any handles) is its subject or addressee: "Tizeti your network..."
                 weight = KIND_WEIGHT["handle"] if start <= lead else KIND_WEIGHT["alias"]
+            # a service named several times gets its strongest kind of mention and its mention nearest a cue
+            if weight > base.get(index, -1.0):
+                base[index] = weight
             if cues:
-                weight += PROXIMITY_WEIGHT / (1.0 + _distance(start, stop, cues) / PROXIMITY_SCALE)
+                d = _distance(start, stop, cues)
+                if d < near.get(index, 1 << 30):
+                    near[index] = d
+            first.setdefault(index, start)
+        for index, weight in base.items():
+            if index in near:
+                weight += PROXIMITY_WEIGHT / (1.0 + near[index] / PROXIMITY_SCALE)
             if self._infrastructure[index]:
                 weight += INFRASTRUCTURE_PRIOR
-            if weight > best.get(index, -1.0):
-                best[index] = weight
-            first.setdefault(index, start)
-        if best and generic in self._power_generic:
-            # a power cut explains an app failing at the user's end: only infrastructure competes with it
+            best[index] = weight
+        if near and not self._gaming.isdisjoint(best) and not self._connection_infra.isdisjoint(best):
+            # a game and an ISP or carrier: the game's own servers are failing unless the post blames the connection
+            # (a connection word, or the failure cue nearer the ISP than the game)
+            game = min(near.get(i, 1 << 30) for i in self._gaming.intersection(best))
+            isp = min(near.get(i, 1 << 30) for i in self._connection_infra.intersection(best))
+            if game < isp and not any(m & _CONN_BIT for _, _, m in ctx):
+                best = {i: w for i, w in best.items() if i not in self._connection_infra}
+        if best and generic is not None and (generic in self._power_generic or generic == self._net_generic):
+            # a power cut or a dead connection explains an app failing at the user's end: only infrastructure competes
             best = {i: w for i, w in best.items() if self._infrastructure[i]}
         if not best:
             return None if generic is None else self._names[generic]
@@ -605,6 +777,42 @@ class ServiceCatalog:
         if refs:
             winner = self._refine(winner, refs, cues)
         return self._names[winner]
+
+    def _hinted_generic(self, cues: list[tuple[int, int]], ctx: list[tuple[int, int, int]]) -> str | None:
+        """``power grid`` or ``internet`` for a post that names no service and no trigger phrase but reports an outage
+        in a utility's words (:data:`POWER_HINTS` and an outage word) or says its internet/wifi/network fails (a
+        :data:`NET_HINTS` word within :data:`HINT_WINDOW` of a failure cue); the hint nearest a cue wins."""
+        flags = 0
+        for _, _, mask in ctx:
+            flags |= mask
+        power = bool(flags & _POWER_HINT_BIT and flags & _OUTAGE_BIT) and self._power_fallback is not None
+        net = bool(flags & _NET_HINT_BIT) and self._net_generic is not None
+        if not (power or net):
+            return None
+        d_net = d_power = 1 << 30
+        hard = [(c0, c1) for c0, c1, m in ctx if m & _HARD_CUE_BIT] if net else []
+        for start, stop, mask in ctx:
+            if mask & _POWER_HINT_BIT and power:
+                d = 1 << 30  # to the nearest failure cue other than the hint itself ("restored")
+                for c0, c1 in cues:
+                    if c0 >= start and c1 <= stop:
+                        continue
+                    gap = c0 - stop if c0 >= stop else (start - c1 if c1 <= start else 0)
+                    if gap < d:
+                        d = gap
+                if d < d_power:
+                    d_power = d
+            if mask & _NET_HINT_BIT and net:
+                for c0, c1 in hard:  # an internet word needs a hard cue ("wifi is out", not "issues with your wifi")
+                    if c0 >= start and c1 <= stop:
+                        continue
+                    gap = c0 - stop if c0 >= stop else (start - c1 if c1 <= start else 0)
+                    if gap < d_net:
+                        d_net = gap
+        if net and d_net <= HINT_WINDOW and (not power or d_net <= d_power):
+            return self._names[self._net_generic]
+        # utility words and an outage word, however far apart
+        return self._names[self._power_fallback] if power else None
 
     def _refine(self, index: int, refs: list[tuple[int, int, int]], cues: list[tuple[int, int]]) -> int:
         """Replace a parent by the descendant whose refiner words the post uses (nearest a failure cue wins)."""
