@@ -220,13 +220,16 @@ def test_precision_recall_on_labelled_dev_posts(tagger: RegionTagger) -> None:
                 if got is not None:
                     out_on_labelled += 1
                     right_on_labelled += got.country == want
-    # measured: strict precision 0.86 (many "errors" are real places the labels leave out, e.g. "I'm in the US"),
-    # precision on posts with a labelled place 0.98, recall 0.71 (was 0.66 before small towns, school names, counties
-    # and ZIP codes; most misses name no place: support handles, landmarks, schools named after people)
-    assert outputs > 95
-    assert right / outputs >= 0.84
-    assert right_on_labelled / out_on_labelled >= 0.95
-    assert found / labelled >= 0.69
+    # measured: strict precision 0.91 (was 0.86 before routes, travel endpoints, airport codes out of place context,
+    # names addressed or glued in compounds were left out; many remaining "errors" are real places the labels leave
+    # out, e.g. "I'm in the US"), precision on posts with a labelled place 0.99, recall 0.66. Recall fell from 0.71 on
+    # purpose: about ten dev labels predate the guide's rule that flight routes, origins, destinations and airport
+    # codes are not where the problem is ("BOM-LHR", "flight back to SF", "trip to CDG"); the pool labels follow it.
+    # Most misses name no place: support handles, landmarks, schools named after people.
+    assert outputs > 85
+    assert right / outputs >= 0.89
+    assert right_on_labelled / out_on_labelled >= 0.97
+    assert found / labelled >= 0.63
 
 
 def test_geo_payload_paths(tagger: RegionTagger) -> None:
@@ -244,3 +247,80 @@ def test_geo_payload_paths(tagger: RegionTagger) -> None:
     regions = tagger.tag_many(rows)
     assert all(r.evidence == "place" for r in regions)
     assert Region("DE", "Berlin", "Berlin", "place") in regions or any(r.country == "DE" for r in regions)
+
+
+# ---------------------------------------------------------------- where the problem is, not every place named
+# (labelling guide, item 3: routes, origins, destinations and airport codes are not the place unless the problem
+# happens there; made-up examples)
+@pytest.mark.parametrize(
+    "text",
+    [
+        # both ends of a route
+        "Flight from Denver to Boston was fine but the wifi was down",
+        "DCA to SFO tomorrow, no wifi on board",
+        "Just got back from LA-NYC and lost my bag",
+        # a destination or origin in a post about travel
+        "Heading to London tonight on the 9pm flight",
+        # an airport code anywhere but right after at/in/near
+        "Have you made it to LAX yet?",
+        # the person addressed, not a place
+        "Thanks Brandon, the outage is fixed now",
+        "Of course, Preston. We are on it.",
+        "Sorry about that! ^DC",
+        # a brand someone has, part of a compound, a street, a time zone, a currency
+        "my Orange signal is gone again",
+        "T-Mobile is down everywhere",
+        "a Lagos-based ISP went down",
+        "power cut near Bristol Road since noon",
+        "no power on Hillside Avenue",
+        "we open at 9am Arizona time",
+        "I paid in US dollars",
+        # a direction, not New Zealand's West Coast region
+        "Not everyone lives on the West Coast.",
+    ],
+)
+def test_places_that_are_not_where_the_problem_is(tagger: RegionTagger, text: str) -> None:
+    assert tagger.from_text(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("no power in London tonight", ("GB", "England", "London")),
+        ("Stuck at LAX and the wifi is down", ("US", "California", "Los Angeles")),
+        ("is your Leeds branch open today?", ("GB", "England", "Leeds")),
+        # "today" after a name is no newspaper unless capitalised ("USA Today")
+        ("power outage in Madison today", ("US", "Wisconsin", "Madison")),
+        # a state abbreviation in context, though a town is spelled so too (Wa, Ghana)
+        ("911 outage in Western WA.", ("US", "Washington", None)),
+        # a civic word after a city does not glue it into another name
+        ("New Orleans Mayor says the internet is back", ("US", "Louisiana", "New Orleans")),
+        # a town paired with its state wins over a bigger namesake named by the same word
+        ("Newport, NC should be restored soon", ("US", "North Carolina", "Newport")),
+        ("the power outage hit all of Ocala", ("US", "Florida", "Ocala")),
+    ],
+)
+def test_places_in_context(tagger: RegionTagger, text: str, expected: tuple) -> None:
+    assert where(tagger, text) == expected
+
+
+# ---------------------------------------------------------------- the service's country as a hint
+def test_service_country_resolves_ambiguous_names(tagger: RegionTagger) -> None:
+    assert tagger.service_country("@Ask_Spectrum no internet") == "US"
+    assert tagger.service_country("no internet at all") is None
+    # Birmingham, Alabama for a US-only ISP (not the larger Birmingham, England)
+    assert where(tagger, "@Ask_Spectrum no internet in Birmingham again") == ("US", "Alabama", "Birmingham")
+    # the only Douglasdale known is in Alberta: not it, for Johannesburg's water utility
+    assert tagger.from_text("@JHBWater water is off in Douglasdale again") is None
+    # a lower-case town counts only in the service's country
+    assert where(tagger, "AirtelUg no network in gulu today") == ("UG", "Northern Region", "Gulu")
+    assert tagger.from_text("no network in gulu today") is None
+    assert where(tagger, "AirtelUg no network in kyotera since morning")[0] == "UG"
+
+
+def test_service_hint_can_be_disabled() -> None:
+    from outageradar.classify.gazetteer import Gazetteer
+
+    plain = RegionTagger(Gazetteer.load(), services=False)
+    assert plain.service_country("@Ask_Spectrum no internet") is None
+    assert plain.from_text("AirtelUg no network in gulu today") is None

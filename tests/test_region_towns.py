@@ -141,16 +141,18 @@ def test_us_counties(tagger: RegionTagger, text: str, expected: tuple) -> None:
 
 
 # ---------------------------------------------------------------- ZIP codes
+# A ZIP code now gives its town from the full USPS table (``places_us_zips.tsv``), not only the state of its 3-digit
+# prefix: these expectations gained the city on purpose.
 @pytest.mark.parametrize(
     "text, expected",
     [
         ("@AskTarget I’ve checked the stores near my zip 60431. I have friends in the the following states: MI, OH",
-         ("US", "Illinois", None)),
-        ("@Ask_Spectrum Outage in zip 75007 again cable &amp; internet. Why?", ("US", "Texas", None)),
-        ("@gowave_g  Is there a network outage?  No internet few hours now  ZIP: 98052", ("US", "Washington", None)),
-        ("My zip code is 60081 and no one has internet or here.", ("US", "Illinois", None)),
+         ("US", "Illinois", "Joliet")),
+        ("@Ask_Spectrum Outage in zip 75007 again cable &amp; internet. Why?", ("US", "Texas", "Carrollton")),
+        ("@gowave_g  Is there a network outage?  No internet few hours now  ZIP: 98052", ("US", "Washington", "Redmond")),
+        ("My zip code is 60081 and no one has internet or here.", ("US", "Illinois", "Spring Grove")),
         ("It was an outage at Cold Spring School today, 93108 zip, and no calls could come in",
-         ("US", "California", None)),
+         ("US", "California", "Santa Barbara")),
     ],
 )
 def test_zip_codes(tagger: RegionTagger, text: str, expected: tuple) -> None:
@@ -202,3 +204,70 @@ def test_ambiguous_county_entry() -> None:
     top = gaz.entries["washington county"].candidates[0]
     assert top.level == COUNTRY and top.country == "US"
     assert [c.admin1 for c in gaz.entries["monongalia county"].candidates] == ["West Virginia"]
+
+
+# ---------------------------------------------------------------- ZIP codes and postcodes in place context
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("internet down in 90027?", ("US", "California", "Los Angeles")),
+        ("outage in the 85258 area again", ("US", "Arizona", "Scottsdale")),
+        ("Bronx, NY 10463 has no cable", ("US", "New York", "Bronx")),
+        ("Outage in Zip 11101-Long Island City, no data", ("US", "New York", "Long Island City")),
+        ("@Telstra no internet in 2223/2220", ("AU", "New South Wales", None)),
+        ("my postcode 4217 has no NBN", ("AU", "Queensland", None)),
+        ("is there an outage in RG40?", ("GB", "England", None)),
+        ("broadband down in the CV37 area", ("GB", "England", None)),
+        ("outage at SW1A 1AA", ("GB", "England", None)),
+    ],
+)
+def test_postcodes(tagger: RegionTagger, text: str, expected: tuple) -> None:
+    assert where(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NY 90027 outage",  # the code is not in the state written before it
+        "outage in 20000 homes",  # a count
+        "back in 2019 it was worse",
+        "paid $12345 for this",
+        "@Telstra no internet in 2019 either",  # a year, not a Sydney postcode
+        "no internet in 4217 days",
+        "the M25 is jammed again",  # one-letter areas need the full postcode
+        "wifi down in G5 lol",
+        "watching Channel CH4 tonight",
+    ],
+)
+def test_postcode_false_friends(tagger: RegionTagger, text: str) -> None:
+    assert tagger.from_text(text) is None
+
+
+def test_zip_town_table() -> None:
+    gaz = Gazetteer.load()
+    assert gaz.zip_town("06095") == ("Windsor", "Connecticut")
+    assert gaz.zip_town("10463") == ("Bronx", "New York")
+    assert gaz.zip_town("00000") is None and gaz.zip_town("99999") is None
+    assert gaz.uk_postcode_areas["RG"] == "England" and gaz.uk_postcode_areas["BT"] == "Northern Ireland"
+    assert len(gaz.uk_postcode_areas) == 121
+
+
+# ---------------------------------------------------------------- place hashtags
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("outage in #greenvillesc again", ("US", "South Carolina", "Greenville")),
+        ("#columbiatn power is out", ("US", "Tennessee", "Columbia")),
+        ("no power #houstonwx", ("US", "Texas", "Houston")),
+        ("#Jaipur_city planned outage", ("IN", "Rajasthan", "Jaipur")),
+        ("#BCstorm knocked the power out", ("CA", "British Columbia", None)),
+        ("no classes at the #MissionBC campus", ("CA", "British Columbia", "Mission")),
+    ],
+)
+def test_place_hashtags(tagger: RegionTagger, text: str, expected: tuple) -> None:
+    assert where(tagger, text) == expected
+
+
+@pytest.mark.parametrize("text", ["#blessed #thankful", "#orangewx is great", "#timenews today"])
+def test_hashtag_false_friends(tagger: RegionTagger, text: str) -> None:
+    assert tagger.from_text(text) is None

@@ -38,8 +38,28 @@ Evidence is taken in order of reliability, and the :class:`Region` keeps which o
      towns are candidates ("Acton Middle School" is Acton, Massachusetts).
    * a US county ("Monongalia County", "Orleans Parish") counts like a city of 100,000 people and places its state; a
      county name shared by several states ("Washington County") names only the US unless the post names the state.
-   * a US ZIP code in explicit context ("zip 60431", "zip code is 30030", "ZIP: 98052") gives its state, from the
-     3-digit prefix table ``data/places_us_zip3.tsv``.
+   * a US ZIP code in explicit context ("zip 60431", "zip code is 30030", "ZIP: 98052") gives its town; a code the
+     town table lacks, its state from the 3-digit prefix table ``data/places_us_zip3.tsv``.
+
+   * a five-digit number is a US ZIP code in place context ("in 06095", "the 85258 area", "Bronx, NY 10463", a
+     code the post opens with or sets apart when it is about a US-only service) and gives its town from
+     ``data/places_us_zips.tsv``; never a count ("in 20000 homes") or a code outside the state written before it.
+     Four digits are an Australian postcode after "postcode"/"suburb", before a state ("2478 NSW"), or in place
+     context in a post about an Australian service (not 1900-2099: years). A UK postcode ("SW1A 1AA") or a
+     two-letter outward code in context ("in RG40", "Wokingham RG40") gives the nation of its area.
+   * a hashtag glued to a state or a topic word names the place: "#greenvillesc", "#houstonwx", "#Jaipur_city",
+     "#BCstorm".
+   * not where the problem is (labelling guide): both ends of a route ("DCA to SFO", "LA-NYC", "from X to Y"); in a
+     post about travel or shipping (:data:`_TRAVEL`), a place right after to/from/into/via; an airport code anywhere
+     but right after at/in/near/outside; a name after a greeting or set off as the person addressed ("Hi Joanne",
+     "Thanks, Brandon", "^DC"); a brand-like name after my/your ("your Mobile internet"); a name in a hyphenated
+     compound ("T-Mobile", "Lagos-based"), before a street word ("Oxford St") or a noun it only describes
+     ("Arizona time", "US dollars").
+   * the *service hint*: the country of the one-country carrier, ISP, utility, bank or railway the post names
+     (:meth:`RegionTagger.service_country`, through the service catalog, looked up only when needed) picks among
+     same-named places ("@Ask_Spectrum ... Birmingham" is Alabama's), admits a lower-case town of that country in
+     place context ("AirtelUg no network in gulu"), and rules out a place named alone in another country ("@JHBWater
+     ... Douglasdale" is not the Alberta one).
 
    Among the accepted mentions the first one of the finest level wins (a town known only from a school or area word
    ranks after the other mentions of its level: "Fairview Elementary in Columbia" is Columbia); a name shared by
@@ -90,27 +110,88 @@ LOWER_CASE_POPULATION = 200_000
 EVIDENCE = ("coordinates", "place", "text", "profile")
 
 _CONTEXT = frozenset(
-    "in at near from across around over to outside throughout into between via towards toward within inside thru through"
-    " visiting visit leaving left arrived arriving reach reached landed based living lives live located".split()
+    "in at near from across around over to outside throughout into between towards toward within inside thru through"
+    " visiting based living lives live located".split()
 )
+"""Words after which a name is in place context; after to/from/into only outside travel posts (:data:`_TRAVEL`:
+"Heading to London", "flight to Midland" name a destination, not where the problem is)."""
+_TRAVEL = frozenset(
+    "flight flights fly flying flew flown route routes train trains bus buses coach ferry connection connections ticket"
+    " tickets heading headed travel travelling traveling travelled traveled trip journey drive driving drove depart"
+    " departing departure departures arrival arrivals landing landed boarding layover itinerary cruise shipped"
+    " shipping ship sent delivered delivery transfer transferred returning plane nonstop airport airports".split()
+)
+"""Words of travel and shipping: in a post with one, a place right after to/from/into/via is an origin or a
+destination, not where the post's problem is ("Missing headphones on a flight from MSY", "sent the order to Germany")."""
+_ENDPOINT = frozenset("to from into via toward towards".split())
+_ENDPOINT_TAILS = ("to", "from", "via", "toward", "towards", "the")
+_ROUTE_GAP = re.compile(r"\s+(?:to|2|and on to)\s+|-|–|—|\s*(?:->|→|➡️|➡|>>?|=>)\s*", re.I)
+"""What joins the two ends of a route: "DCA to SFO", "LA-NYC", "SLC➡️SAN DIEGO" (both ends are left out)."""
+_LOCAL_CATEGORIES = frozenset(("isp", "mobile_carrier", "power_utility", "banking_payments"))
+"""Service categories whose one-country services hint at where a post is (see :meth:`RegionTagger.service_country`)."""
+_AIRPORT_CUES = frozenset("at in near outside".split())
+_GREETINGS = frozenset(
+    "hi hey hello hiya dear thanks thank thx ty cheers sorry congrats congratulations bye morning evening afternoon"
+    " night yo".split()
+)
+"""Words after which a capitalised name is the person addressed ("Hi Joanne", "Thanks, Brandon"), not a place."""
+_POSSESSIVES = frozenset("my your ur our their his her its".split())
+"""Words after which a brand-like name is a thing someone has ("your Mobile internet", "my Orange"), not a place."""
+_AREA_WORDS = frozenset(
+    "area areas neighborhood neighbourhood branch office store location suburb district town city county region".split()
+)
+_ATTRIBUTIVE = frozenset(
+    "time dollar dollars gear size sizes sizing fans fan games version edition accent style".split()
+)
+"""Nouns after which a place name describes something else: "Arizona time", "no US dollars", "Iowa gear"."""
+_NUMBER = re.compile(r"[0-9]{4,}")
+"""A run of digits; five may be a US ZIP code ("in 06095", "NY 10463", "(98004)"), four an Australian postcode."""
+_ZIP_BEFORE = frozenset("in at near around across throughout within outside of for".split())
+_ZIP_AFTER = frozenset("area areas zip neighborhood neighbourhood region vicinity zone".split())
+_AU_STATES = {"NSW": "New South Wales", "VIC": "Victoria", "QLD": "Queensland", "SA": "South Australia",
+              "WA": "Western Australia", "TAS": "Tasmania", "NT": "Northern Territory",
+              "ACT": "Australian Capital Territory"}
+_UK_POSTCODE = re.compile(r"\b([A-Z]{1,2})(\d{1,2}[A-Z]?)(?: (\d[A-Z]{2}))?\b")
+"""A UK postcode ("SW1A 1AA") or its outward code ("RG40"); its letters are the area (``places_uk_postcodes.tsv``)."""
+_SHORT_WORDS = frozenset("in or me ok hi oh at to is on of id so no do go us we be by my up an as it if de al la pa ma".split())
+"""Two-letter words that are also state abbreviations: lower case before a ZIP code, they are the word ("in 90027")."""
+_HASHTAG = re.compile(r"#(\w{5,40})")
+_TAG_TOPICS = frozenset(
+    "wx weather news traffic storm storms power outage outages city area rain snow fire fires flood floods tv radio"
+    " schools strong alerts alert local".split()
+)
+"""Topic words a place hashtag may end in: "#houstonwx", "#BCstorm", "#Jaipur_city", "#LagosTraffic"."""
+_TAG_TOPIC_ENDS = tuple(_TAG_TOPICS)
 _MODIFIERS = frozenset(
     "the north south east west central northern southern eastern western downtown metro greater uptown midtown rural"
     " suburban inner outer ne nw se sw northeast northwest southeast southwest mid all of whole city area parts".split()
 )
 _OF_HEADS = frozenset(
     "city town state part parts area province county suburbs outskirts streets residents heart centre center rest"
-    " capital people north south east west region village".split()
+    " capital people north south east west region village all whole most much side".split()
 )
 _SUFFIXES = frozenset(
     "area areas state city county region province branch office airport station metro residents suburbs downtown"
     " neighborhood neighbourhood junction district location store outlet office customers users outage outages"
-    " power internet office campus mall rd road street st ave avenue way axis environs town limited ltd plc".split()
+    " power internet office campus mall axis environs town limited ltd plc".split()
 )
+_STREETS = frozenset(
+    "street st road rd avenue ave av drive dr lane ln boulevard blvd way cv cove crescent cres close court ct terrace"
+    " highway hwy parkway pkwy expressway".split()
+)
+"""Words after which a place name is a street's name, not the place ("Oxford St", "Hillside Avenue", "Bristol
+Street"): a street named after a town is seldom in it."""
 _ORGS = frozenset(
     "airways airlines airline air bank banking power energy electric telecom telecoms mobile broadband water gas"
     " railways railway times post news today tribune herald game team fc united vs"
     " cowboys insurance hydro".split()
 )
+_CIVIC = frozenset(
+    "mayor governor police sheriff council schools school district hospital university college residents".split()
+)
+"""Capitalised words after a place that do not make it part of another name ("New Orleans Mayor", "Kampala Police")."""
+_ORGS_CAPITALISED = frozenset("times post news today tribune herald united".split())
+"""Words of :data:`_ORGS` that make a newspaper or team only when capitalised ("USA Today", but "Madison today")."""
 _TOWN_CUES = frozenset("in at near around outside across throughout within inside".split())
 """Words after which a capitalised name may be a small town (:attr:`Gazetteer.small_towns`): "in Port Hood"."""
 _SCHOOL = (
@@ -141,6 +222,7 @@ _DATE_WORDS = frozenset(
     " thur thurs fri sat sun january february march april may june july august september october november december jan feb"
     " mar apr jun jul aug sep sept oct nov dec".split()
 )
+_LOWER_RUN = re.compile(r"[a-z][a-z'-]+(?: [a-z][a-z'-]+)?")
 _ABBREVIATED = frozenset("st. mt. ft. pt. ste.".split())
 _RUN = re.compile(r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3}")
 _ZIP = re.compile(
@@ -177,7 +259,11 @@ class Region:
 
 EMPTY = Region(None, None, None, None)
 _NO_ENTRY = Entry()
-_BEFORE, _AFTER = 1, 2  # kinds of small-town cue words: "in Port Hood", "Port Hood area"
+_BEFORE, _AFTER, _BEFORE_LOWER = 1, 2, 3  # kinds of small-town cue words: "in Port Hood", "Port Hood area", "in gulu"
+_NUM, _UKC = 8, 16
+"""Automaton markers (bit flags) that make the code scans run at all: a run of four digits after a space or
+punctuation (never inside a handle: "@115911" keeps its "@" in the normalised text), and a UK postcode area letter
+pair right before a digit ("rg4"). A post without either pays nothing for ZIP and postcode rules."""
 
 
 @dataclass(slots=True)
@@ -188,8 +274,9 @@ class _Hit:
     surface: str
 
 
-def _best(entry: Entry, countries: set[str], admin1s: set[tuple[str, str]]) -> Candidate:
-    """The candidate consistent with the other mentions, else the most populous (a city over its own division)."""
+def _best(entry: Entry, countries: set[str], admin1s: set[tuple[str, str]], hint: Any = None) -> Candidate:
+    """The candidate consistent with the other mentions, else one in the country of the service the post names
+    ("@Ask_Spectrum ... in Birmingham" is Alabama's), else the most populous (a city over its own division)."""
     cands = entry.candidates
     for c in cands:
         if (c.country, c.admin1) in admin1s and c.level != ADMIN1:
@@ -197,6 +284,12 @@ def _best(entry: Entry, countries: set[str], admin1s: set[tuple[str, str]]) -> C
     for c in cands:
         if c.country in countries:
             return c
+    if hint is not None and len(cands) > 1 and any(c.country != cands[0].country for c in cands):
+        cc = hint()
+        if cc is not None:
+            for c in cands:
+                if c.country == cc:
+                    return c
     top = cands[0]
     if top.level == ADMIN1:
         for c in cands[1:]:
@@ -208,7 +301,9 @@ def _best(entry: Entry, countries: set[str], admin1s: set[tuple[str, str]]) -> C
 class RegionTagger:
     """Resolve posts to a :class:`Region` from coordinates, platform place, text and profile location (in that order)."""
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    def __init__(self, gazetteer: Gazetteer, services: Any = None) -> None:
+        """``services``: the service catalog whose one-country services hint at a post's country (see
+        :meth:`service_country`); ``None`` for the default catalog (loaded on first need), ``False`` for none."""
         self.gaz = gazetteer
         self._auto = ahocorasick.Automaton()
         cues = {w: _BEFORE for w in _TOWN_CUES} | {w: _AFTER for w in _TOWN_SUFFIXES}
@@ -217,9 +312,22 @@ class RegionTagger:
                 self._auto.add_word(f" {key} ", (len(key) + 2, entry, cues.pop(key, 0)))
         for key, cue in cues.items():
             self._auto.add_word(f" {key} ", (len(key) + 2, None, cue))
+        for n in range(10_000):
+            self._auto.add_word(f" {n:04d}", (5, None, _NUM))
+        for area in gazetteer.uk_postcode_areas:
+            for d in "0123456789":
+                self._auto.add_word(f" {area.lower()}{d}", (len(area) + 2, None, _UKC))
         self._auto.make_automaton()
+        # first words of multi-word small towns: "in port ..." may be "in port hood" (checked in _small_towns)
+        self._small_first = {k.split(" ", 1)[0] for k in gazetteer.small_towns if " " in k}
         self._rg: Any = None
         self._rg_lock = threading.Lock()
+        self._us_state_keys = {k: n for k, lst in gazetteer.admin1_by_key.items() for cc, n in lst if cc == "US"}
+        self._joined_keys: dict[str, Entry] | None = None
+        # two-letter state/province abbreviations, lower case, for hashtags ("#greenvillesc", "#MissionBC")
+        self._tag_states = {a.lower(): v for a, v in gazetteer.abbreviations.items() if len(a) == 2 and a.isupper()}
+        self._services = services
+        self._service_lock = threading.Lock()
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -344,6 +452,31 @@ class RegionTagger:
                 return r
         return EMPTY
 
+    def service_country(self, text: str) -> str | None:
+        """The country of the one-country service(s) the post names ("AirtelUg" -> UG, "@Ask_Spectrum" -> US), else
+        ``None`` (no such service, or services of several countries). Only services bound to their territory count:
+        carriers, ISPs, power and water utilities, banks (:data:`_LOCAL_CATEGORIES`); a shop, a streaming service or
+        an airline of one country is written to from abroad too ("@ChipotleTweets ... your Vancouver location")."""
+        cat = self._services
+        if cat is False:
+            return None
+        if cat is None:
+            with self._service_lock:
+                if self._services is None:
+                    from outageradar.classify.catalog import ServiceCatalog
+
+                    self._services = ServiceCatalog.default()
+            cat = self._services
+        found: set[str] = set()
+        for m in cat.mentions(text):
+            svc = cat.get(m.service)
+            if (
+                svc is not None and not svc.generic and len(svc.countries) == 1 and svc.countries[0] != "GLOBAL"
+                and (svc.category in _LOCAL_CATEGORIES or svc.name.startswith("water (") or _ground_transport(svc))
+            ):
+                found.add(svc.countries[0])
+        return found.pop() if len(found) == 1 else None
+
     def _geocoder(self) -> Any:
         if self._rg is None:
             with self._rg_lock:
@@ -360,13 +493,27 @@ class RegionTagger:
         norm = normalise(text)
         hits: list[_Hit] = []
         cues: list[tuple[int, int, int]] = []  # (cue kind, start, stop) of small-town cue words
+        codes = 0  # _NUM | _UKC: which code scans the post needs
+        small = self.gaz.small_towns
         for end, (length, entry, cue) in self._auto.iter(f" {norm} "):
             start = end - length + 1  # index in text of the name's first character
             stop = end - 1
-            if cue and (
-                text[stop + 1 : stop + 2].isupper() if cue == _BEFORE else text[start - 2 : start - 1].isalpha()
-            ):
-                cues.append((cue, start, stop))  # "in" + a capitalised word, a word + "area"
+            if cue:
+                if cue >= _NUM:
+                    codes |= cue
+                    continue
+                if cue == _BEFORE:
+                    nxt = text[stop + 1 : stop + 2]
+                    if nxt.isupper():
+                        cues.append((cue, start, stop))  # "in" + a capitalised word
+                    elif nxt.islower():
+                        # "in" + a lower-case small town ("in kitende"), judged in _small_towns
+                        j = norm.find(" ", stop + 1)
+                        w = norm[stop + 1 : j] if j > 0 else norm[stop + 1 :]
+                        if w in small or w in self._small_first:
+                            cues.append((_BEFORE_LOWER, start, stop))
+                elif text[start - 2 : start - 1].isalpha():
+                    cues.append((cue, start, stop))  # a word + "area"
             if entry is None:
                 continue
             if hits and start >= hits[-1].start and stop <= hits[-1].end:
@@ -377,17 +524,22 @@ class RegionTagger:
                 continue
             hits.append(_Hit(start, stop, entry, text[start:stop]))
         accepted: list[tuple[int, _Hit, Candidate | None]] = []  # (start, hit, forced candidate)
-        if "zip" in norm:
-            for m in _ZIP.finditer(text):
-                g = 1 if m.group(1) else 2
-                state = self.gaz.zip3.get(m.group(g)[:3])
-                if state:
-                    hit = _Hit(m.start(g), m.end(g), _NO_ENTRY, m.group(g))
-                    accepted.append((hit.start, hit, Candidate(ADMIN1, "US", state, None, 0)))
-        towns = self._small_towns(text, norm, cues) if cues else None
+        if not (hits or cues or codes or "#" in text):
+            return None
+        hint = _Hint(self, text)
+        if codes:
+            accepted += self._codes(text, hint, codes)
+        if "#" in text:
+            accepted += self._hashtags(text, hits)
+        shouting = _shouting(text) if hits or cues else False
+        towns = self._small_towns(text, norm, cues, hint, shouting) if cues else None
         if not hits and not towns and not accepted:
             return None
 
+        low = text.lower()
+        if len(low) != len(text):
+            low = norm
+        route = self._endpoints(text, low, norm, hits) if any(h.entry.candidates for h in hits) else set()
         paired: set[int] = set()
         for i, h in enumerate(hits):
             qual = self._qualifier(h)
@@ -398,20 +550,20 @@ class RegionTagger:
             if prev is not None and i - 1 not in paired and _GAP.fullmatch(text, prev.end, h.start):
                 cand = _consistent(prev.entry, qual)
                 if cand is not None:
-                    accepted.append((prev.start, prev, cand))
+                    if i - 1 not in route:
+                        accepted.append((prev.start, prev, cand))
                     paired.update((i - 1, i))
                     continue
             town = self._town_before(text, h.start, qual)
             if town is not None:
-                accepted.append((h.start, h, town))
+                if i not in route:
+                    accepted.append((h.start, h, town))
                 paired.add(i)
+                if prev is not None and i - 1 not in paired and _GAP.fullmatch(text, prev.end, h.start):
+                    paired.add(i - 1)  # "Newport, NC": the town of NC, not the other Newport
         if hits:
-            low = text.lower()
-            if len(low) != len(text):
-                low = norm
-            shouting = _shouting(text)
             for i, h in enumerate(hits):
-                if i not in paired and self._accept(text, norm, low, h, shouting, profile):
+                if i not in paired and i not in route and self._accept(text, norm, low, h, shouting, profile, hint):
                     accepted.append((h.start, h, None))
         if not accepted and not towns:
             return None
@@ -430,8 +582,12 @@ class RegionTagger:
         best_key = (9, 0)
         seen: set[str] = set()  # countries of the places resolved so far
         for start, h, forced in accepted:
-            c = forced if forced is not None else self._resolve(h, countries, admin1s)
+            c = forced if forced is not None else self._resolve(h, countries, admin1s, hint)
             if c is None:
+                continue
+            if forced is None and c.level != COUNTRY and not countries and hint() and c.country != hint():
+                # a place named alone, outside the country of the one-country service the post is about
+                # ("@JHBWater outage in Douglasdale" is not Douglasdale, Alberta)
                 continue
             seen.add(c.country)
             key = (-c.level, start)
@@ -440,8 +596,11 @@ class RegionTagger:
         best_key = (best_key[0], 0, best_key[1])
         for i, (start, weak, cands) in enumerate(towns or ()):
             # towns named together lie together: the countries of the other places hint at an ambiguous one's
-            hint = seen.union(*({c.country for c in t[2]} for j, t in enumerate(towns or ()) if j != i))
-            c = _town_choice(cands, countries, admin1s, hint)
+            hint_set = seen.union(*({c.country for c in t[2]} for j, t in enumerate(towns or ()) if j != i))
+            if not (countries or admin1s) and hint():
+                cands = [c for c in cands if c.country == hint()]
+                hint_set = {hint()}
+            c = _town_choice(cands, countries, admin1s, hint_set) if cands else None
             if c is not None and (-c.level, weak, start) < best_key:
                 best, best_key = c, (-c.level, weak, start)
         if best is None:
@@ -450,18 +609,240 @@ class RegionTagger:
             return Region(best.country, None, None, "text")
         return Region(best.country, best.admin1, best.city, "text")
 
+    def _endpoints(self, text: str, low: str, norm: str, hits: list[_Hit]) -> set[int]:
+        """Indices of the hits that are the ends of a route or trip, not where the problem is: both ends of "DCA to
+        SFO", "LA-NYC", "from Kabale to Gulu"; in a post about travel, any place right after to/from/into/via."""
+        out: set[int] = set()
+        if len(hits) > 1:
+            for i in range(1, len(hits)):
+                if hits[i].start - hits[i - 1].end < 12 and _ROUTE_GAP.fullmatch(text, hits[i - 1].end, hits[i].start):
+                    out.update((i - 1, i))
+        travel = None
+        for i, h in enumerate(hits):
+            if i in out or not h.entry.candidates or h.start < 3:
+                continue
+            p = h.start - 1
+            while p > 0 and norm[p] == " ":
+                p -= 1
+            if not norm.endswith(_ENDPOINT_TAILS, 0, p + 1):
+                continue  # cheap test: the word before is no to/from/into/via/toward(s)/the
+            words = _WORD.findall(low[max(0, h.start - 24) : h.start])[-2:]
+            if words and words[-1] == "the":
+                words = words[:-1]
+            if not words or words[-1] not in _ENDPOINT or _suffix_after(norm, h.end) or words[0] == "welcome":
+                continue  # "from Manchester airport", "welcome to Zimbabwe": where something happens
+            if words[-1] == "from":  # "from X ... to Y": a route
+                for j in range(i + 1, len(hits)):
+                    if hits[j].start - h.end > 60:
+                        break
+                    if _WORD.findall(low[max(0, hits[j].start - 8) : hits[j].start])[-1:] == ["to"]:
+                        out.update((i, j))
+                        break
+                if i in out:
+                    continue
+            if travel is None:
+                travel = not _TRAVEL.isdisjoint(norm.split())
+            if travel:
+                out.add(i)
+        return out
+
+    def _hashtags(self, text: str, hits: list[_Hit]) -> list[tuple[int, _Hit, Candidate | None]]:
+        """Place hashtags glued to a state or a topic word: "#greenvillesc", "#columbiatn" (a town of that state),
+        "#houstonwx", "#Jaipur_city", "#BCstorm", "#MissionBC". A whole-name hashtag ("#Lagos") is an ordinary mention."""
+        out: list[tuple[int, _Hit, Candidate | None]] = []
+        whole: set[int] | None = None
+        for m in _HASHTAG.finditer(text):
+            i = m.start()
+            if i and (text[i - 1].isalnum() or text[i - 1] in "_#"):
+                continue  # inside a word or a "##"
+            tag = m.group(1).lower()
+            if "_" not in tag and tag[-2:] not in self._tag_states and not tag.endswith(_TAG_TOPIC_ENDS):
+                continue
+            if whole is None:
+                whole = {h.start for h in hits}
+            parts = tag.split("_")
+            if len(parts) > 1 and all(parts):
+                tag = "".join(parts[:-1]) if parts[-1] in _TAG_TOPICS or parts[-1] in self._tag_states else tag
+                tail = parts[-1]
+            else:
+                tail = ""
+            cand = self._tag_place(tag, tail)
+            if cand is not None:
+                hit = _Hit(m.start(1), m.end(1), _NO_ENTRY, m.group(1))
+                out.append((hit.start, hit, cand))
+        return out
+
+    def _tag_place(self, tag: str, tail: str) -> Candidate | None:
+        """The place a hashtag body names: a place, then a state abbreviation or a topic word."""
+        joined = self._joined()
+        if tail:
+            if tag in joined:
+                e = joined[tag]
+                if tail in self._tag_states:
+                    return _consistent(e, self._tag_states[tail])
+                return None if e.risky else _best(e, set(), set())
+            return None
+        if tag[2:] in _TAG_TOPICS and tag[:2] in self._tag_states:  # "#BCstorm", "#nsstorm"
+            cc, admin1 = self._tag_states[tag[:2]]
+            return Candidate(ADMIN1, cc, admin1, None, 0)
+        for k in range(len(tag) - 2, 3, -1):
+            head, rest = tag[:k], tag[k:]
+            if rest in self._tag_states and head in joined:
+                c = _consistent(joined[head], self._tag_states[rest])
+                if c is not None:
+                    return c
+            elif rest in _TAG_TOPICS:
+                e = joined.get(head)
+                if e is not None and not e.risky and not e.demonym:
+                    return _best(e, set(), set())
+        return None
+
+    def _joined(self) -> dict[str, Entry]:
+        """Place keys without spaces ("newyork", "highlandscounty") -> entry, built on the first hashtag."""
+        if self._joined_keys is None:
+            joined: dict[str, Entry] = {}
+            for key, e in self.gaz.entries.items():
+                if e.candidates and not e.hashtag_only and not e.upper and len(key) > 3:
+                    joined.setdefault(key.replace(" ", ""), e)
+            self._joined_keys = joined
+        return self._joined_keys
+
+    def _codes(self, text: str, hint: "_Hint", codes: int = _NUM | _UKC) -> list[tuple[int, _Hit, Candidate | None]]:
+        """US ZIP codes, Australian and UK postcodes in place context, as accepted (start, hit, candidate). ``codes``:
+        the automaton's markers (:data:`_NUM`: four digits after a space or punctuation; :data:`_UKC`: a postcode
+        area before a digit) say which scans can find anything."""
+        out: list[tuple[int, _Hit, Candidate | None]] = []
+        gaz = self.gaz
+        if not codes & _NUM:
+            return self._uk_postcodes(text, out) if codes & _UKC else out
+        zips: list[tuple[int, int]] = []
+        postcodes: list[tuple[int, int, bool]] = []  # (start, end, followed by "/NNNN")
+        for m in _NUMBER.finditer(text):
+            i, j = m.span()
+            c = text[i - 1] if i else " "
+            if c.isalnum() or c in "$#£€@/.:-_" or (c == "," and i > 1 and text[i - 2].isdigit()):
+                continue  # part of a handle, a price, a number or a path
+            nxt = text[j : j + 2]
+            if nxt[:1] == "-" and text[j + 1 : j + 5].isdigit() and not text[j + 5 : j + 6].isdigit():
+                nxt = text[j + 5 : j + 7]  # ZIP+4: "98052-1234"
+            n1 = nxt[:1]
+            if n1 and (n1.isalnum() or n1 in "%:_" or (n1 in ".,/-" and nxt[1:2].isdigit())):
+                if not (j - i == 4 and nxt[:1] == "/" and text[j + 1 : j + 5].isdigit()):
+                    continue
+            if j - i == 5:
+                zips.append((i, j))
+            elif j - i == 4:
+                postcodes.append((i, j, nxt[:1] == "/"))
+        for i, j in zips:
+            code = text[i:j]
+            before = _WORD.findall(text[max(0, i - 24) : i].lower())[-3:]
+            after = _word_after(text, j)
+            state_before: str | None = None  # "Bronx, NY 10463", "pace,fl 32571", "Portland Oregon 97230"
+            t = text[max(0, i - 12) : i].rstrip(" ,")
+            tok = t[-2:]
+            if len(t) >= 2 and (len(t) == 2 or not t[-3].isalnum()) and tok.upper() in gaz.us_states:
+                if tok.isupper() or tok.lower() not in _SHORT_WORDS:
+                    state_before = gaz.us_states[tok.upper()]
+            if state_before is None and before:
+                for k in (2, 1):
+                    name = self._us_state_keys.get(" ".join(before[-k:]))
+                    if name:
+                        state_before = name
+                        break
+            explicit = any(w.startswith("zip") for w in before) or after == "zip"
+            if _plural(after) and after not in _ZIP_AFTER and not explicit:
+                continue  # "in 20000 homes": a count
+            ok = explicit or state_before is not None or after in _ZIP_AFTER
+            if not ok and before:
+                w = before[-1]
+                ok = w in _ZIP_BEFORE or (w == "the" and len(before) > 1 and before[-2] in _ZIP_BEFORE)
+            if not ok and ((i > 0 and text[i - 1] in ",(") or _lead_end(text) == i):
+                # an address or a code set apart, in a post about a US-only service: "phx,85029", "(98004)"
+                ok = hint() == "US"
+            if not ok:
+                continue
+            place = gaz.zip_town(code)
+            if place is None:
+                state = gaz.zip3.get(code[:3]) if explicit else None
+                place = (None, state) if state else None
+            if place is None or (state_before is not None and place[1] != state_before):
+                continue
+            hit = _Hit(i, j, _NO_ENTRY, code)
+            out.append((i, hit, Candidate(CITY if place[0] else ADMIN1, "US", place[1], place[0], 0)))
+        for i, j, slashed in postcodes:
+            code = text[i:j]
+            after = text[j : j + 5].strip(" ,").split(" ")[0]
+            if after not in _AU_STATES:
+                before = _prev_word(text, i).lower()
+                if before not in ("postcode", "suburb", "code"):
+                    # "in 2223/2220", "the 4217 area": only in a post about an Australian service, not a year
+                    if 1900 <= int(code) <= 2099 or not (
+                        slashed or before in _ZIP_BEFORE or after.lower() in _ZIP_AFTER
+                    ) or hint() != "AU":
+                        continue
+            state = _au_state(int(code))
+            if state is None or (after in _AU_STATES and _AU_STATES[after] != state):
+                continue
+            hit = _Hit(i, j, _NO_ENTRY, code)
+            out.append((i, hit, Candidate(ADMIN1, "AU", state, None, 0)))
+        return self._uk_postcodes(text, out) if codes & _UKC else out
+
+    def _uk_postcodes(
+        self, text: str, out: list[tuple[int, _Hit, Candidate | None]]
+    ) -> list[tuple[int, _Hit, Candidate | None]]:
+        """UK postcodes: a full one ("SW1A 1AA"), or a two-letter outward code in place context ("in RG40", "the CV37
+        area"); its area gives the nation."""
+        gaz = self.gaz
+        for m in _UK_POSTCODE.finditer(text):
+            nation = gaz.uk_postcode_areas.get(m.group(1))
+            if nation is None or (m.start() and text[m.start() - 1] in "@#"):
+                continue  # not an area, or a handle or hashtag ("@O2")
+            if not m.group(3):  # an outward code alone ("RG40"): two letters, in place context
+                before = _WORD.findall(text[max(0, m.start() - 24) : m.start()].lower())[-2:]
+                if before and before[-1] == "the":
+                    before = before[:-1]
+                after = _word_after(text, m.end())
+                if len(m.group(1)) < 2 or not (
+                    (before and before[-1] in _ZIP_BEFORE | {"postcode"}) or after in _ZIP_AFTER | {"postcode"}
+                    # after the name of a town: "Wokingham RG40"
+                    or (before and text[m.start() - 1 : m.start()] == " " and text[m.start() - 2 : m.start() - 1].isalpha()
+                        and (before[-1] in gaz.entries or before[-1] in gaz.small_towns))
+                ):
+                    continue
+            hit = _Hit(m.start(), m.end(), _NO_ENTRY, m.group())
+            out.append((hit.start, hit, Candidate(ADMIN1, "GB", nation, None, 0)))
+        return out
+
     def _small_towns(
-        self, text: str, norm: str, cues: list[tuple[int, int, int]]
+        self, text: str, norm: str, cues: list[tuple[int, int, int]], hint: Any = None, shouting: bool | None = None
     ) -> list[tuple[int, int, list[Candidate]]]:
         """Small towns (not in the automaton) named in strong context, as (start, weak, towns): a capitalised name right
         after in/at/near ("no school in Port Hood"), or right before a school or area word ("Kilgore High School",
         "the Sidmouth area"; weaker, as schools are also named after people). The whole capitalised run must be the
         town, or the rest of it a school/area word ("in Port Hood Elementary"); a name followed by a street or venue
-        word ("Markfield Rd", "Twin City mall") is not a town. Names the automaton knows are judged there instead."""
-        if _shouting(text):
+        word ("Markfield Rd", "Twin City mall") is not a town. Names the automaton knows are judged there instead.
+        A lower-case name right after in/at/near counts only for a town in the country of the one-country service the
+        post names ("AirtelUg no network in kabale"; ``hint``)."""
+        if _shouting(text) if shouting is None else shouting:
             return []
         out: list[tuple[int, int, list[Candidate]]] = []
         for kind, start, stop in cues:
+            if kind == _BEFORE_LOWER:
+                if hint is None or text[stop : stop + 1] != " ":
+                    continue
+                m = _LOWER_RUN.match(text, stop + 1)
+                if m is None:
+                    continue
+                words = m.group().split(" ")
+                for k in range(len(words), 0, -1):
+                    towns = self.gaz.small_town(" ".join(words[:k]))
+                    if towns:
+                        cc = hint()
+                        towns = [c for c in towns if c.country == cc]
+                        if towns:
+                            out.append((stop + 1, 0, towns))
+                        break
+                continue
             if kind == _BEFORE:
                 i = stop + 1
                 if text[stop : stop + 1] != " " or not text[i : i + 1].isupper():
@@ -518,10 +899,13 @@ class RegionTagger:
                     out.append((m.start(1) + len(" ".join(words[:skip])) + (skip > 0), 1, towns))
         return out
 
-    def _resolve(self, h: _Hit, countries: set[str], admin1s: set[tuple[str, str]]) -> Candidate | None:
+    def _resolve(
+        self, h: _Hit, countries: set[str], admin1s: set[tuple[str, str]], hint: Any = None
+    ) -> Candidate | None:
         entry = h.entry
-        if entry.candidates:
-            return _best(entry, countries, admin1s)
+        if entry.candidates and (entry.alias or not (h.surface in entry.abbreviations and h.surface.isupper()
+                                                     and len(h.surface) == 2)):
+            return _best(entry, countries, admin1s, hint)
         ab = entry.abbreviations.get(h.surface)
         return Candidate(ADMIN1, ab[0], ab[1], None, 0) if ab else None
 
@@ -558,7 +942,9 @@ class RegionTagger:
                     return c
         return None
 
-    def _accept(self, text: str, norm: str, low: str, h: _Hit, shouting: bool, profile: bool) -> bool:
+    def _accept(
+        self, text: str, norm: str, low: str, h: _Hit, shouting: bool, profile: bool, hint: Any = None
+    ) -> bool:
         """Does this mention, on its own, name a place? (Pairs with a state/country are handled before.)"""
         e = h.entry
         s = h.surface
@@ -566,14 +952,45 @@ class RegionTagger:
             if s in e.word_abbreviations or s not in e.abbreviations or not s.isupper() or shouting:
                 return False
             return profile or _in_context(low, h.start)
+        if s in e.abbreviations and s.isupper() and len(s) == 2 and s not in e.word_abbreviations and not e.alias:
+            # "in WA": the state, though a town is spelled so too (Wa, Ghana)
+            return not shouting and (profile or _in_context(low, h.start))
         hashtag = h.start > 0 and text[h.start - 1] == "#"
         lower = not s[:1].isupper()
         if e.upper and (not s.isupper() or (shouting and not _in_context(low, h.start))):
             return False
+        if e.airport:  # "stuck at LAX"; elsewhere a code is a route, an origin or a destination
+            return _prev_word(low, h.start) in _AIRPORT_CUES
         if not e.alias and not shouting and s.isupper() and len(s) <= 4:
             return False  # an acronym that happens to spell a place ("MAN", "OTA", "CAN")
-        if _org_after(norm, h.end):
+        if _org_after(norm, h.end, text):
             return False  # "Kuwait Airways", "Georgia Power", "Australia Bank"
+        if not self._judge(text, norm, low, h, shouting, profile, hashtag, lower, hint):
+            return False
+        # Vetoes, tested only on a mention that would otherwise count (most mentions never get here).
+        if _attributive_after(norm, h.end):
+            return False  # "Arizona time", "US dollars"
+        if not hashtag and not profile:
+            if _word_after(text, h.end).rstrip(".") in _STREETS and not e.alias and top_level(e) != COUNTRY:
+                return False  # "Oxford St", "Hillside Avenue": a street
+            if h.start and text[h.start - 1] in "^*":
+                return False  # a support agent's signature ("^DC", "*TLT")
+            if _hyphenated(text, h.start, h.end):
+                return False  # part of a compound: "T-Mobile", "Lagos-based", "Montgomery-completely"
+            prev = _prev_word(low, h.start)
+            if prev in _POSSESSIVES and e.risky and _word_after(text, h.end) not in _AREA_WORDS:
+                return False  # "your Mobile internet", "my Orange" (but "your Hoima branch", "your Dublin desk")
+            if top_level(e) != COUNTRY and _addressed(text, low, h.start, h.end, prev):
+                return False  # "Hi Joanne", "Thanks, Brandon", "Of course, Brandon."
+        return True
+
+    def _judge(
+        self, text: str, norm: str, low: str, h: _Hit, shouting: bool, profile: bool, hashtag: bool, lower: bool,
+        hint: Any,
+    ) -> bool:
+        """:meth:`_accept`'s judgement from the name's kind, case, context and size (before the vetoes)."""
+        e = h.entry
+        s = h.surface
         if e.demonym:
             if lower or shouting:
                 return False
@@ -589,7 +1006,11 @@ class RegionTagger:
         if lower:
             if e.risky or not context:
                 return False
-            return top.level != CITY or top.population >= (LOWER_CASE_POPULATION if home else MAJOR_CITY_POPULATION)
+            if top.level != CITY or top.population >= (LOWER_CASE_POPULATION if home else MAJOR_CITY_POPULATION):
+                return True
+            # a smaller town in lower case, in the country of the one-country service the post names ("in gulu")
+            cc = hint() if hint is not None else None
+            return cc is not None and any(c.country == cc for c in e.candidates)
         glued = (not shouting) and (_glued_after(text, h.end) or _glued_before(text, norm, h.start))
         if e.risky:
             if context:
@@ -604,6 +1025,107 @@ class RegionTagger:
         if shouting:
             return False
         return big and not glued
+
+
+def top_level(e: Entry) -> int:
+    return e.candidates[0].level if e.candidates else ADMIN1
+
+
+def _prev_word(low: str, start: int) -> str:
+    """The word before ``start`` in the same sentence (lower case), or ""."""
+    j = start - 1
+    while j >= 0 and low[j] in " ,\t":
+        j -= 1
+    if j < 0 or low[j] in ".!?;:\n":
+        return ""
+    k = j
+    while k >= 0 and (low[k].isalnum() or low[k] in "'’"):
+        k -= 1
+    return low[k + 1 : j + 1]
+
+
+def _hyphenated(text: str, start: int, end: int) -> bool:
+    """Is the name part of a hyphenated word: after a letter or two or a lower-case word ("T-Mobile", "AC/DC"),
+    or before a lower-case word ("Lagos-based", "Montgomery-completely")? ("Berea-Midpark High" still names Berea.)"""
+    if end + 1 < len(text) and text[end] == "-" and text[end + 1].islower():
+        return True
+    if start >= 2 and text[start - 1] in "-/" and text[start - 2].isalnum():
+        j = start - 2
+        while j > 0 and text[j - 1].isalnum():
+            j -= 1
+        word = text[j : start - 1]
+        return len(word) <= 2 or word.islower()
+    return False
+
+
+def _addressed(text: str, low: str, start: int, end: int, prev: str) -> bool:
+    """Is the capitalised name the person a post speaks to: after a greeting ("Hi Joanne", "Thanks, Brandon", "thank
+    you Sean"), or set off by a comma before and the end of a sentence or a signature after ("Of course, Brandon.")?"""
+    if prev in _GREETINGS:
+        return True
+    if prev == "you" and _WORD.findall(low[max(0, start - 16) : start])[-2:-1] == ["thank"]:
+        return True
+    j = start - 1
+    while j >= 0 and text[j] == " ":
+        j -= 1
+    if j < 0 or text[j] != ",":
+        return False
+    rest = text[end : end + 3].lstrip(" ")
+    return not rest or rest[0] in "!?*^~-" or (rest[0] == "." and not rest[1:2].isalnum())
+
+
+def _attributive_after(norm: str, end: int) -> bool:
+    """Is the name followed by a noun it only describes ("Arizona time", "US dollars", "Iowa gear")?"""
+    nxt = norm[end : end + 12].split(maxsplit=1)
+    return bool(nxt) and nxt[0] in _ATTRIBUTIVE and norm[end : end + 1] == " "
+
+
+def _ground_transport(svc: Any) -> bool:
+    """A railway or transit service (its passengers are in its country); airlines fly abroad."""
+    return svc.category == "transport_app" and not svc.name.endswith(("Airlines", "Airways", "Air", "Airline"))
+
+
+class _Hint:
+    """The country of the one-country service a post names ("AirtelUg" -> UG, "@Ask_Spectrum" -> US), found on first
+    call (most posts never need it) through the service catalog; ``None`` if the post names no such service, or
+    services of several countries."""
+
+    __slots__ = ("tagger", "text", "value", "done")
+
+    def __init__(self, tagger: "RegionTagger", text: str) -> None:
+        self.tagger, self.text, self.value, self.done = tagger, text, None, False
+
+    def __call__(self) -> str | None:
+        if not self.done:
+            self.value, self.done = self.tagger.service_country(self.text), True
+        return self.value
+
+
+def _lead_end(text: str) -> int:
+    """Where a post's text starts after the handles it opens with ("@Xfinity 97230 has been down" -> 9)."""
+    m = _LEAD.match(text)
+    return m.end() if m else 0
+
+
+_LEAD = re.compile(r"(?:[.]?@\w+[\s,:]*)+")
+
+
+def _plural(word: str) -> bool:
+    """Does the word look like a plural noun ("homes", "customers"), as after a count ("20000 homes")?"""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) and word not in _NOT_PLURAL
+
+
+_NOT_PLURAL = frozenset("does was has always this perhaps".split())
+
+
+def _au_state(code: int) -> str | None:
+    """The Australian state or territory of a postcode."""
+    if 2600 <= code <= 2618 or 2900 <= code <= 2920:
+        return "Australian Capital Territory"
+    if 800 <= code <= 999:
+        return "Northern Territory"
+    return {2: "New South Wales", 3: "Victoria", 4: "Queensland", 5: "South Australia", 6: "Western Australia",
+            7: "Tasmania"}.get(code // 1000)
 
 
 def _word_after(text: str, end: int) -> str:
@@ -683,10 +1205,12 @@ def _suffix_after(norm: str, end: int) -> bool:
     return bool(nxt) and nxt[0] in _SUFFIXES and norm[end : end + 1] == " "
 
 
-def _org_after(norm: str, end: int) -> bool:
+def _org_after(norm: str, end: int, text: str = "") -> bool:
     """Is the name followed by a word that makes it part of an organisation's or team's name?"""
     nxt = norm[end : end + 14].split(maxsplit=1)
-    return bool(nxt) and nxt[0] in _ORGS and norm[end : end + 1] == " "
+    if not nxt or nxt[0] not in _ORGS or norm[end : end + 1] != " ":
+        return False
+    return nxt[0] not in _ORGS_CAPITALISED or not text or text[end + 1 : end + 2].isupper()
 
 
 def _mid_sentence(text: str, start: int) -> bool:
@@ -703,7 +1227,8 @@ def _glued_after(text: str, end: int) -> bool:
         j = end + 1
         while j < len(text) and (text[j].isalnum() or text[j] in "'&"):
             j += 1
-        return text[end + 1 : j].lower() not in _SUFFIXES
+        word = text[end + 1 : j].lower()
+        return word not in _SUFFIXES and word not in _CIVIC
     return False
 
 
@@ -731,9 +1256,8 @@ def _shouting(text: str) -> bool:
     """Is the post written in capitals (so capitals say nothing about names)?"""
     b = text.encode("ascii", "ignore")
     n = len(b)
-    lowers = n - len(b.translate(None, _LOWER_ASCII))
     uppers = n - len(b.translate(None, _UPPER_ASCII))
-    return uppers > 12 and uppers > 1.5 * lowers
+    return uppers > 12 and uppers > 1.5 * (n - len(b.translate(None, _LOWER_ASCII)))
 
 
 def _valid_point(lat: float | None, lon: float | None) -> bool:
