@@ -246,13 +246,18 @@ def classify_file(
     input: Path = typer.Argument(..., help="CSV or JSONL with a 'text' column (optional user_location, lat, lon, place; see classify/batch.py for accepted names)."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the rows with the classification added."),
     fmt: Optional[str] = typer.Option(None, "--format", help="jsonl or csv (default: from the file name)."),
+    relevance: Optional[str] = typer.Option(
+        None, "--relevance", help="linear (fast, the default) or two-stage (a fine-tuned transformer settles the "
+        "posts the linear model is unsure of: more accurate, about 5x slower); default from OUTAGERADAR_RELEVANCE."),
 ) -> None:
     """Classify every row of a file: adds outage, outage_score, service, country, admin1, city, problem."""
     from outageradar.classify.batch import classify_file as run
+    from outageradar.classify.tagger import Tagger
 
+    tagger = Tagger(relevance_mode=relevance)
     with _progress() as progress:
         task = progress.add_task(f"classify {input.name}", total=None)
-        summary = run(input, output, fmt, on_batch=lambda n: progress.update(task, completed=n))
+        summary = run(input, output, fmt, tagger=tagger, on_batch=lambda n: progress.update(task, completed=n))
     out.print(f"{input}: {summary.rows:,} rows classified, {summary.outages:,} outage reports -> {output} "
               f"({summary.rate:,.0f} rows/s)")
     if summary.rejected:
@@ -292,15 +297,36 @@ def detect_series(
 
 @detect_app.command("run")
 def detect_run(
-    day: Optional[str] = typer.Option(None, "--date", help="UTC day to detect on, YYYY-MM-DD (default: the newest day with data)."),
+    day: Optional[str] = typer.Option(None, "--date", help="UTC day to detect on, YYYY-MM-DD (default: the day of --at, or the newest day with data)."),
+    at: Optional[str] = typer.Option(None, "--at", help="Detect as of this UTC time (ISO 8601): only posts created up to it count."),
+    save: Optional[bool] = typer.Option(None, "--save/--no-save", help="Store the incidents (default: yes, except with --at, a replay)."),
     db: Optional[str] = DbOption,
 ) -> None:
     """Detect outage incidents for one day from the stored rollups and store them (updated, never duplicated)."""
-    from outageradar.reports.incidents import detect_day
+    from outageradar.reports.incidents import detect_day, save_detection
 
+    as_of = _parse_time(at, "--at") if at else None
     store = _store(db)
-    result = detect_day(store, _parse_day(day, store))
+    the_day = _parse_day(day, store) if day or as_of is None else as_of.date()
+    result = detect_day(store, the_day, as_of=as_of)
+    if result.posts == 0:
+        out.print(f"no data for {the_day.isoformat()}" + (f" up to {as_of:%Y-%m-%d %H:%M:%S} UTC" if as_of else ""))
+        return
+    stored = save if save is not None else as_of is None
+    if stored:
+        save_detection(store, result)
+    if as_of is not None:
+        out.print(f"incidents of {the_day.isoformat()} as of {as_of:%Y-%m-%d %H:%M:%S} UTC"
+                  + ("" if stored else " (replay: not stored)"))
     _print_incidents(result.incidents)
+
+
+def _parse_time(value: str, option: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(f"{option} must be an ISO 8601 time such as 2026-11-14T15:30:00Z, got {value!r}") from None
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
 
 
 def _parse_day(value: str | None, store) -> date:
@@ -318,14 +344,17 @@ def _parse_day(value: str | None, store) -> date:
 
 
 def _print_incidents(incidents) -> None:
+    from outageradar.reports.incidents import regions_text
+
     if not incidents:
         out.print("no incidents")
         return
-    table = Table("service", "confidence", "start (UTC)", "end (UTC)", "reports", "expected", "regions")
+    table = Table("service", "confidence", "status", "start (UTC)", "end (UTC)", "reports", "expected")
+    table.add_column("regions", overflow="fold")  # wrapped, never cut: "Texas US; England GB"
     for inc in incidents:
-        regions = ", ".join(r["label"] for r in inc.regions[:6]) + (" …" if len(inc.regions) > 6 else "")
-        table.add_row(inc.service, inc.confidence, f"{inc.started_at:%Y-%m-%d %H:%M}", f"{inc.ended_at:%H:%M}",
-                      str(inc.total_reports), f"{inc.expected_reports:.1f}", regions)
+        table.add_row(inc.service, inc.confidence, inc.status, f"{inc.started_at:%Y-%m-%d %H:%M}",
+                      f"{inc.ended_at:%H:%M}", str(inc.total_reports), f"{inc.expected_reports:.1f}",
+                      regions_text(inc.regions, 6))
     out.print(table)
 
 
@@ -337,15 +366,19 @@ def report_daily(
     out_dir: Path = typer.Option(Path("reports"), "--out", help="Folder for the report files."),
     db: Optional[str] = DbOption,
 ) -> None:
-    """Detect the day's incidents and write the daily spike report (Markdown/HTML with charts, JSON)."""
+    """Detect and store the day's incidents and write the daily spike report (Markdown/HTML with charts, JSON)."""
     from outageradar.reports.daily import write_daily_report
 
     bad = [f for f in fmt if f not in ("md", "html", "json")]
     if bad:
         raise CliError(f"unknown --format {bad[0]!r}: use md, html or json")
     store = _store(db)
-    result = write_daily_report(store, _parse_day(day, store), out_dir, formats=fmt)
-    _print_incidents(result.incidents)
+    the_day = _parse_day(day, store)
+    result = write_daily_report(store, the_day, out_dir, formats=fmt)
+    if result.no_data:
+        out.print(f"no data for {the_day.isoformat()}")
+    else:
+        _print_incidents(result.incidents)
     for path in result.files:
         out.print(f"wrote {path}")
 
@@ -353,21 +386,27 @@ def report_daily(
 @report_app.command("live")
 def report_live(
     hours: float = typer.Option(6.0, min=0.25, help="How far back to look."),
-    at: Optional[str] = typer.Option(None, "--at", help="Look back from this UTC time (ISO 8601) instead of now."),
+    at: Optional[str] = typer.Option(None, "--at", help="Look back from this UTC time (ISO 8601) instead of now; only posts created up to it count."),
+    fmt: str = typer.Option("table", "--format", help="table, or json (one JSON document: service, confidence, start, end, status, reports, expected, regions)."),
     db: Optional[str] = DbOption,
 ) -> None:
-    """Detect and print the incidents of the last hours as a table."""
-    from outageradar.reports.live import live_incidents
+    """Detect and print the incidents of the last hours, each ongoing or resolved. Stores nothing."""
+    import json
 
-    try:
-        now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
-    except ValueError:
-        raise CliError(f"--at must be an ISO 8601 time, got {at!r}") from None
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    incidents = live_incidents(_store(db), now, hours)
-    out.print(f"incidents between {now - timedelta(hours=hours):%Y-%m-%d %H:%M} and {now:%Y-%m-%d %H:%M} UTC")
-    _print_incidents(incidents)
+    from outageradar.reports.live import live_report
+
+    if fmt not in ("table", "json"):
+        raise CliError(f"unknown --format {fmt!r}: use table or json")
+    now = _parse_time(at, "--at") if at else datetime.now(timezone.utc)
+    report = live_report(_store(db), now, hours)
+    if fmt == "json":
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    out.print(f"incidents between {report.start:%Y-%m-%d %H:%M} and {now:%Y-%m-%d %H:%M} UTC")
+    if report.no_data:
+        out.print(report.no_data_message())
+    else:
+        _print_incidents(report.incidents)
 
 
 # ---------------------------------------------------------------- demo
@@ -433,7 +472,7 @@ def main() -> None:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         known = exc.__class__.__name__ in {"CliError", "StoreError", "SourceFileError", "ConfigError",
                                            "SeriesError", "CatalogError", "LabelDataError",
-                                           "BatchFileError"}
+                                           "BatchFileError", "TaggerError", "ModelError", "TransformerUnavailable"}
         err.print(f"[red]error:[/red] {msg}" if known else f"[red]error:[/red] {type(exc).__name__}: {msg}",
                   highlight=False, markup=True)
         sys.exit(1)

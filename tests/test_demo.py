@@ -21,7 +21,7 @@ def test_demo_finds_the_injected_outage(demo_run):
     assert data["simulated"] is True
     strong = [i for i in data["incidents"] if i["confidence"] == "strong"]
     assert len(strong) == 1 and strong[0]["service"] == "Xbox Live"
-    assert {r["label"] for r in strong[0]["regions"]} == {"Georgia, US", "Texas, US", "England, GB"}
+    assert {r["label"] for r in strong[0]["regions"]} == {"Georgia US", "Texas US", "England GB"}
     assert strong[0]["chart"] and (reports / strong[0]["chart"]).stat().st_size > 5000
     text = md.read_text()
     assert "Simulated data" in text and "Xbox Live" in text and "England, GB" in text

@@ -93,3 +93,51 @@ def test_source_column_naming_the_client_app_is_not_a_platform(tmp_path):
         "2019-05-13 09:32:03,spectranet is down again,twcs,3",
     ])
     assert [p.source for p in read_posts(f, salt="s", default_source="lagos")] == ["lagos", "lagos", "twcs"]
+
+
+def test_username_columns_are_the_author_hashed(tmp_path):
+    """A file without author ids (the power-outage corpus: ",username,text,date") still says who posted: the handle
+    is hashed like an author id, case and "@" aside, and never kept."""
+    f = _write(tmp_path / "p.csv", [
+        ",username,text,date",
+        "0,Juniper_Jaguars,school closed,2019-05-23 23:30:37",
+        "1,@juniper_jaguars,school closed again,2019-05-23 23:31:37",
+        "2,MesquiteTrails,school closed,2019-05-23 23:30:37",
+        "3,,no author here,2019-05-23 23:32:37",
+        "4,[deleted],gone,2019-05-23 23:33:37",
+    ])
+    posts = list(read_posts(f, salt="s"))
+    assert all(isinstance(p, Post) for p in posts)
+    a, b, c, d, e = (p.author_hash for p in posts)
+    assert a and a == b and c and c != a and d is None and e is None
+    assert "juniper" not in a.lower() and list(read_posts(f, salt="other"))[0].author_hash != a  # salted
+    assert not any(hasattr(p, "username") for p in posts)
+    # the derived id ignores the handle: a file ingested before handles were read is not ingested again
+    g = _write(tmp_path / "q.csv", ["text,date"] + [f"{p.text},{p.created_at:%Y-%m-%d %H:%M:%S}" for p in posts])
+    assert [p.source_id for p in read_posts(g, salt="s")] == [p.source_id for p in posts]
+
+
+@pytest.mark.parametrize("column", ["username", "user", "screen_name", "author", "Screen Name", "USER"])
+def test_every_author_column_name(tmp_path, column):
+    f = _write(tmp_path / "p.csv", [f"text,created_at,{column}", "power out,2026-03-01T12:00:00Z,someone",
+                                    "power out too,2026-03-01T12:01:00Z,SomeOne"])
+    a, b = read_posts(f, salt="s")
+    assert a.author_hash and a.author_hash == b.author_hash
+
+
+def test_author_objects_and_precedence(tmp_path):
+    f = _write(tmp_path / "p.jsonl", [
+        json.dumps({"text": "x down", "created_at": "2026-03-01T12:00:00Z", "source": "x",
+                    "user": {"id_str": "12", "screen_name": "Someone"}}),  # X v1.1: the id, not the handle
+        json.dumps({"text": "x down", "created_at": "2026-03-01T12:00:01Z", "source": "x", "author_id": "12"}),
+        json.dumps({"text": "x down", "created_at": "2026-03-01T12:00:02Z", "source": "x", "author_id": "12",
+                    "username": "someone_else"}),  # the id wins over a handle
+        json.dumps({"text": "x down", "created_at": "2026-03-01T12:00:03Z", "source": "bluesky",
+                    "author": {"did": "did:plc:abc", "handle": "a.bsky.social"}}),
+        json.dumps({"text": "x down", "created_at": "2026-03-01T12:00:04Z", "source": "bluesky",
+                    "author": {"handle": "A.bsky.social"}}),
+        json.dumps({"text": "x down", "created_at": "2026-03-01T12:00:05Z", "source": "bluesky", "author": "a.bsky.social"}),
+    ])
+    h = [p.author_hash for p in read_posts(f, salt="s")]
+    assert h[0] == h[1] == h[2]
+    assert h[3] and h[3] != h[4] and h[4] == h[5]

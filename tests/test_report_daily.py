@@ -18,6 +18,12 @@ def _word(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "abcdefghij"))
 
 
+def _report_text(n: int) -> str:
+    """Independent reports: short texts (one long text with a word changed is a copy, see tests/test_reporters.py);
+    every 20th is the untrusted EVIL text, with the highest score so that it is among the samples."""
+    return f"{EVIL} {_word(n)}" if n % 20 == 0 else f"gmail {_word(n)} down"
+
+
 def _fill(store):
     rng = random.Random(3)
     start = datetime(2026, 5, 10, tzinfo=timezone.utc)
@@ -33,9 +39,11 @@ def _fill(store):
     for m in range(0, 45, 5):
         for country, admin1 in regions:
             for k in range(6):
-                posts.append(Post("t", f"o{len(posts)}", outage + timedelta(minutes=m, seconds=k), f"{EVIL} {_word(len(posts))}",
-                                  author_hash=f"user{len(posts)}"))
-                labels.append(Classification(True, 0.99, "Gmail", country, admin1, None, "login", "text", "t"))
+                n = len(posts)
+                posts.append(Post("t", f"o{n}", outage + timedelta(minutes=m, seconds=k), _report_text(n),
+                                  author_hash=f"user{n}"))
+                labels.append(Classification(True, 0.999 if n % 20 == 0 else 0.99, "Gmail", country, admin1, None,
+                                             "login", "text", "t"))
     with store.session() as s, s.begin():
         store_posts(s, posts, labels)
 
@@ -55,7 +63,7 @@ def test_report_in_every_format_escapes_posts(store, tmp_path):
     assert "<script>" not in html and "&lt;script&gt;" in html
     md = (tmp_path / "outageradar-2026-05-20.md").read_text()
     assert "<script>" not in md and "](http://evil" not in md and "![img]" not in md
-    assert "Gmail" in md and "Georgia, US" in md and "strong evidence" in md
+    assert "Gmail" in md and "Georgia US" in md and "strong evidence" in md
 
 
 def test_md_escape_is_one_line_and_inert():

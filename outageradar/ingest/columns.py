@@ -2,7 +2,7 @@
 
 Files of posts come from many tools (twarc and tweepy exports, Reddit and Mastodon dumps, spreadsheets), which name
 the same thing differently: ``full_text`` or ``tweet`` for the text, ``location`` for the profile location,
-``latitude``/``lng`` for the point. :data:`FIELDS` lists, for each field, the accepted names, canonical first;
+``latitude``/``lng`` for the point, ``username``/``screen_name``/``user``/``author`` for who posted. :data:`FIELDS` lists, for each field, the accepted names, canonical first;
 :func:`resolve` maps the names of one header (or one JSON object's keys) to fields. ``ingest file`` and ``classify
 file`` both read files through it, so they accept the same columns. :func:`csv_delimiter` picks a CSV file's
 delimiter from its header line (spreadsheets write ``;``).
@@ -25,6 +25,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "source": ("source",),
     "author_hash": ("author_hash",),
     "author_id": ("author_id", "user_id"),
+    # the author's handle when a file has no author id: read only to be hashed (never stored), like author_id
+    "author": ("username", "screen_name", "user", "author", "user_screen_name", "user.screen_name", "handle"),
     "user_location": ("user_location", "location", "user.location", "author_location", "profile_location"),
     "lat": ("lat", "latitude"),
     "lon": ("lon", "lng", "long", "longitude"),

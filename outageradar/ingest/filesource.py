@@ -5,10 +5,13 @@ case-insensitively, and common exports' names are accepted (:data:`outageradar.i
 or ``tweet`` for ``text``, ``id`` for ``source_id``, ``timestamp`` or ``date`` for ``created_at``, ``location`` for
 ``user_location``, ``latitude``/``longitude``/``lng`` ...). A CSV header without a text column when split on commas
 is tried with tab, ``;`` and ``|``. Conveniences:
-- ``source`` defaults to ``file`` (also when the column holds X's client app name, "Twitter for iPhone"); when no id is present the id is a hash of the row's time, text and author, so
+- ``source`` defaults to ``file`` (also when the column holds X's client app name, "Twitter for iPhone"); when no id is present the id is a hash of the row's time, text and author id, so
   re-ingesting the same file is still a no-op.
-- ``author_id`` (the platform's raw author id) is hashed with the configured salt into ``author_hash`` and dropped;
-  handles/usernames are never read.
+- ``author_id`` (the platform's raw author id) is hashed with the configured salt into ``author_hash`` and dropped.
+  A file without an author id often has the handle (``username``, ``screen_name``, ``user``, ``author``): it is
+  hashed the same way (case and a leading ``@`` ignored) so posts by one account count as one reporter, and is
+  never stored. A ``user``/``author`` object (X v1.1 JSON, Bluesky) gives its id (``id_str``, ``id``, ``did``) or
+  else its handle; Reddit's ``[deleted]`` is no author.
 - ``lat``/``lon`` must be numbers; empty cells are missing values.
 A row that cannot become a post is yielded as a :class:`Rejected` with its raw text and the reason, for quarantine.
 """
@@ -107,8 +110,12 @@ def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file
         author = author_hash(source, str(_clean(rec["author_id"])), salt)
     sid = _clean(rec.get("source_id"))
     if sid is None:
+        # An author known only by handle stays out of the derived id: ids are what they were before handles were
+        # read, so a file ingested by an earlier version is still not ingested twice.
         digest = hashlib.sha256(f"{created.isoformat()}\x00{text}\x00{author or ''}".encode()).hexdigest()
         sid = "h" + digest[:39]
+    if author is None:
+        author = _author_from_handle(rec.get("author"), source, salt)
     lat = _number(rec.get("lat"), "lat")
     lon = _number(rec.get("lon"), "lon")
     return Post(
@@ -124,6 +131,25 @@ def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file
         place=_str(rec.get("place"), 256),
         url=_str(rec.get("url"), 512),
     )
+
+
+_NO_AUTHOR = {"[deleted]", "[removed]", "deleted", "anonymous", "none", "null", "nan"}
+
+
+def _author_from_handle(value: Any, source: str, salt: str) -> str | None:
+    """The salted hash of an author given as a handle ("@Juniper_Jaguars", any case) or as a user object."""
+    if isinstance(value, dict):
+        for key in ("id_str", "id", "did"):
+            if _clean(value.get(key)) is not None:
+                return author_hash(source, str(_clean(value[key])), salt)
+        value = next((value[k] for k in ("screen_name", "username", "handle") if _clean(value.get(k)) is not None), None)
+    value = _clean(value)
+    if value is None or isinstance(value, (list, dict, bool)):
+        return None
+    handle = str(value).strip().lstrip("@").lower()
+    if not handle or handle in _NO_AUTHOR:
+        return None
+    return author_hash(source, "@" + handle, salt)
 
 
 def _str(value: Any, limit: int) -> str | None:

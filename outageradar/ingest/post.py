@@ -8,8 +8,9 @@ source_id      the platform's own id for the post (unique within ``source``); re
 created_at     when the post was published, timezone-aware UTC.
 text           the post's text, as published.
 lang           BCP-47 language tag when the platform gives one (``en``), else ``None``.
-author_hash    salted SHA-256 (hex) of the platform's *numeric/opaque* author id — never the handle or name.
-               Lets us count distinct reporters without storing who they are. See :func:`author_hash`.
+author_hash    salted SHA-256 (hex) of the platform's *numeric/opaque* author id or, for a file that only has
+               the handle, of the handle (lower case, ``@``-prefixed) — neither is ever stored. Lets us count
+               distinct reporters without storing who they are. See :func:`author_hash`.
 user_location  the free-text location on the author's profile ("Decatur, GA"), if any.
 lat, lon       WGS84 coordinates when the platform gives a point, or the centre of the platform's place box.
 place          the platform's place name when it attaches one ("Manhattan, NY"), else ``None``.

@@ -1,7 +1,8 @@
 """The daily spike report: detect the day's incidents, then write Markdown/HTML (with PNG charts) and JSON.
 
 Files go to ``OUT/outageradar-YYYY-MM-DD.{md,html,json}`` with charts in ``OUT/charts-YYYY-MM-DD/``. The JSON file
-carries the same facts as the human-readable report, for machines.
+carries the same facts as the human-readable report, for machines. The detected incidents are stored (as ``detect
+run`` does); a day with no stored posts says so ("no data"), rather than "no incidents".
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from sqlalchemy import func, select
 
 from outageradar import __version__
 from outageradar.reports.charts import incident_chart
-from outageradar.reports.incidents import DEFAULT_INCIDENT_PARAMS, Incident, IncidentParams, day_bounds, detect_day
+from outageradar.reports.incidents import (
+    DEFAULT_INCIDENT_PARAMS,
+    Incident,
+    IncidentParams,
+    day_bounds,
+    detect_day,
+    save_detection,
+)
 from outageradar.reports.render import render_html, render_markdown, write_json
 from outageradar.store.models import ClassificationRow, PostRow
 
@@ -27,6 +35,10 @@ class DailyReport:
     incidents: list[Incident]
     files: list[Path] = field(default_factory=list)
     data: dict = field(default_factory=dict)
+
+    @property
+    def no_data(self) -> bool:
+        return not self.data.get("summary", {}).get("posts")
 
 
 def why(inc: Incident) -> str:
@@ -68,14 +80,18 @@ def build_report(store, day: date, incidents: list[Incident]) -> dict:
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "version": __version__,
         "simulated": bool(summary["sources"]) and set(summary["sources"]) == {"simulated"},
+        "no_data": summary["posts"] == 0,
         "summary": summary,
         "incidents": items,
     }
 
 
 def write_daily_report(store, day: date, out_dir: Path, formats=("md", "json"),
-                       params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> DailyReport:
+                       params: IncidentParams = DEFAULT_INCIDENT_PARAMS, save: bool = True) -> DailyReport:
+    """Detect the day's incidents, store them (unless ``save`` is false) and write the report files."""
     result = detect_day(store, day, params)
+    if save:
+        save_detection(store, result, params)
     data = build_report(store, day, result.incidents)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"outageradar-{day.isoformat()}"

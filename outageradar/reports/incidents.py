@@ -20,25 +20,37 @@ Confidence, from how widely the service is failing:
 
 Independent reports. A spike made of the same post over and over is not an outage: an advertising bot ("Power
 outage? No problem. With ArcticLock walls ...", 100 copies in ten minutes), one user posting again and again, a
-retweet storm of one news post. Before an episode becomes an incident its reports are counted as **reporters**
-(:func:`distinct_reports`): posts by the same author count once, and so do posts with the same long text
-(:data:`DUPLICATE_TEXT_TOKENS` words or more once links, mentions, hashtags and numbers are dropped; short texts
-such as "is xbox live down?" are what independent people write, and stay separate). The episode is kept only if the
-reporters alone are at least ``min_count`` (so is any episode: the tail of a burst that leaves one report in its
-last bucket is not an incident) and still improbable under the expected count (Poisson tail below
-``reporters_pvalue``).
+retweet storm of one news post, a school's closure notice cross-posted by 24 accounts. Before an episode becomes an
+incident its reports are counted as **reporters** (:func:`distinct_reports`): posts by the same author count once,
+and so do **copies of one long text** — texts of :data:`DUPLICATE_TEXT_TOKENS` words or more (:func:`text_words`:
+once every link form — ``https://…``, ``pic.twitter.com/…``, ``t.co/…``, ``bit.ly/…``, bare domains — mentions,
+hashtags, "RT" and numbers are dropped) that are equal, or near-duplicates: their sets of
+:data:`SHINGLE_WORDS`-word shingles overlap with Jaccard above :data:`NEAR_DUPLICATE_JACCARD` (a copy with a prefix,
+a comment or a few words changed). Short texts such as "is xbox live down?" are what independent people write, and
+stay separate. A spiking region whose reports are fewer than ``min_count`` reporters is copies too, and is not
+counted as a region of the incident. The episode is kept only if the reporters alone are at least ``min_count`` (so
+is any episode: the tail of a burst that leaves one report in its last bucket is not an incident) and still
+improbable under the expected count (Poisson tail below ``reporters_pvalue``); a diffuse rise is moderate only with
+``moderate_total`` reporters. Sample posts are from distinct reporters and have distinct texts.
 
-Incidents are stored in ``incidents`` and matched to earlier detections of the same service that overlap in time
-(within ``merge_gap``), which are updated rather than duplicated when new data arrives; stored incidents of the day
-that a new detection no longer finds are removed.
+As of a time. With ``as_of`` the detection uses only posts created up to that time, exactly as if the store held
+nothing later: the buckets before ``as_of``'s come from the rollups, that bucket from the posts themselves, and the
+reporters, problems and samples of an incident are cut at ``as_of`` too (``report live --at``, ``detect run --at``).
+
+Detection only reads: :func:`detect_day` returns the incidents and :func:`save_detection` (what ``detect run`` and
+``report daily`` do next) stores them in ``incidents``, matched to earlier detections of the same service that
+overlap in time (within ``merge_gap``), which are updated rather than duplicated when new data arrives; stored
+incidents of the day that the new detection no longer finds are removed.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterator, Sequence
 
 import numpy as np
 from scipy.stats import poisson
@@ -47,12 +59,24 @@ from sqlalchemy import delete, select
 from outageradar.reports.spike import SpikeParams, score_counts
 from outageradar.store import queries
 from outageradar.store.models import IncidentRow
-from outageradar.store.writer import BUCKET_SECONDS
+from outageradar.store.writer import BUCKET_SECONDS, bucket_of
 
-DETECTOR_VERSION = "incidents-2"
+DETECTOR_VERSION = "incidents-3"
 DUPLICATE_TEXT_TOKENS = 8
-"""Posts whose normalised texts are equal and at least this long are copies of one post, whoever posted them."""
-_NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\brt\b|\d+|[^\w\s]")
+"""Posts whose normalised texts are at least this long and equal (or near-duplicates) are copies of one post, whoever
+posted them."""
+SHINGLE_WORDS = 3
+"""Near-duplicates compare the sets of consecutive word triples (shingles) of two normalised texts."""
+NEAR_DUPLICATE_JACCARD = 0.5
+"""Two long texts are copies when their shingle sets' Jaccard similarity is above this. Measured on the power-outage
+corpus (same-day pairs of different accounts and different normalised texts): every pair above 0.5 was a copy, a quote
+or a re-post with a prefix or a few words changed; at 0.5 and below, independently written formulaic posts appear
+("no school today because of a power outage")."""
+_LINK = re.compile(r"(?:https?:/+|www\.|pic\.twitter\.com/)\S*")  # also glued to a word: "#towerspic.twitter.com/x"
+_BARE_DOMAIN = re.compile(
+    r"\b(?:[a-z0-9-]+\.)+(?:[a-z]{2,}/\S*"  # a domain with a path: t.co/x, bit.ly/x, soc.att.com/x
+    r"|(?:com|net|org|edu|gov|info|biz|io|co|ly|me|be|gl|it|tv|us|uk|ca|au|de|fr|ng|in|news|app|link)\b)")
+_NOISE = re.compile(r"[@#]\w+|\brt\b|\d+|[^\w\s]")
 BUCKET = timedelta(seconds=BUCKET_SECONDS)
 
 
@@ -61,11 +85,12 @@ class IncidentParams:
     history_days: int = 14  # history of each service's total series
     region_history_days: int = 2  # history of a region series (its prior comes from the service's total)
     merge_gap: timedelta = timedelta(minutes=30)
-    moderate_total: int = 20
+    moderate_total: int = 20  # reporters a diffuse rise needs to be moderate
     share_pseudo: float = 1.0  # pseudo-reports spread over a service's regions when estimating a region's share
     spike: SpikeParams = field(default_factory=lambda: SpikeParams(alert_pvalue=1e-5, min_count=4.0))
     chunk: int = 2000  # series scored per batch (bounds memory)
     reporters_pvalue: float = 1e-3  # distinct reporters must still be this improbable under the expected count
+    samples: int = 5  # sample posts per incident
 
 
 DEFAULT_INCIDENT_PARAMS = IncidentParams()
@@ -88,13 +113,15 @@ class Incident:
     status: str = "resolved"
     series: dict | None = None  # buckets, counts, expected of the total (for charts; not stored)
     id: int | None = None
+    reporters: int = 0  # independent reporters among total_reports (not stored)
 
     def to_dict(self) -> dict:
         return {
             "id": self.id, "service": self.service, "confidence": self.confidence, "status": self.status,
             "started_at": self.started_at.isoformat(), "peak_at": self.peak_at.isoformat(),
             "ended_at": self.ended_at.isoformat(), "score": round(self.score, 2), "peak_count": self.peak_count,
-            "total_reports": self.total_reports, "expected_reports": round(self.expected_reports, 2),
+            "total_reports": self.total_reports, "reporters": self.reporters,
+            "expected_reports": round(self.expected_reports, 2),
             "regions": self.regions, "problems": self.problems, "samples": self.samples,
         }
 
@@ -104,6 +131,8 @@ class DetectionResult:
     day: date
     incidents: list[Incident]
     series_scored: int
+    posts: int = 0  # posts stored for the day (created up to ``as_of``): 0 means no data, not "no incidents"
+    as_of: datetime | None = None
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -112,38 +141,74 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def region_label(country: str, admin1: str) -> str:
-    return f"{admin1}, {country}" if admin1 else country
+    """"Texas US", "England GB", "US": the admin1 name, then the country code, so a list joined with "; " is
+    unambiguous ("Georgia US; Georgia GE")."""
+    return f"{admin1} {country}" if admin1 else country
 
 
-def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAMS, save: bool = True,
-               now: datetime | None = None) -> DetectionResult:
-    """Detect the incidents of ``day`` (UTC) and store them; returns them strongest first.
+def regions_text(regions: Sequence[dict], limit: int | None = None) -> str:
+    """The regions of an incident for people: "Texas US; England GB" (at most ``limit``, then "…")."""
+    labels = [region_label(r.get("country") or "", r.get("admin1") or "") for r in regions]
+    if limit is not None and len(labels) > limit:
+        labels = labels[:limit] + ["…"]
+    return "; ".join(labels)
+
+
+def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAMS, now: datetime | None = None,
+               as_of: datetime | None = None) -> DetectionResult:
+    """Detect the incidents of ``day`` (UTC); returns them strongest first and stores nothing (see
+    :func:`save_detection`). With ``as_of`` only posts created up to that time count, and ``now`` defaults to it
+    (an incident is ongoing when its last anomalous bucket is within ``merge_gap`` of ``now``).
 
     Cost: one GROUP BY over the rollups of the history window (service totals), one over the day's rollups (region
     candidates: a region series needs ``min_count`` reports that day to spike), and the candidates' cells of the last
-    ``region_history_days``; all series are scored in batches.
+    ``region_history_days``; all series are scored in batches. As of a time, the posts of its bucket are read too.
     """
     day_start, day_end = day_bounds(day)
     hist_start = day_start - timedelta(days=params.history_days)
+    if as_of is not None:
+        as_of = as_of.astimezone(timezone.utc)
+    now = now or as_of or datetime.now(timezone.utc)
+    posts = queries.count_posts(store, day_start, day_end, until=as_of)
+    # as of a time: whole buckets before ``cut`` from the rollups, the bucket holding ``as_of`` from its posts
+    cut, partial_bucket, partial = day_end, None, []
+    if as_of is not None and bucket_of(as_of) < day_end:
+        cut = max(bucket_of(as_of), hist_start)
+        if bucket_of(as_of) >= hist_start:
+            partial_bucket = bucket_of(as_of)
+            partial = queries.partial_bucket_counts(store, partial_bucket, as_of)
     t0 = int(hist_start.timestamp())
     n = int((day_end - hist_start) / BUCKET)
     buckets = np.datetime64(hist_start.replace(tzinfo=None), "ns") + np.arange(n) * np.timedelta64(BUCKET_SECONDS, "s")
     today = int((day_start - hist_start) / BUCKET)
 
-    totals = queries.service_totals(store, hist_start, day_end)
+    totals = list(queries.service_totals(store, hist_start, cut))
+    partial_totals: Counter = Counter()
+    for service, _country, _admin1, epoch, k in partial:
+        partial_totals[(service, epoch)] += k
+    totals += [(service, epoch, k) for (service, epoch), k in partial_totals.items()]
     names = sorted({row[0] for row in totals})
     T = _matrix(totals, {name: i for i, name in enumerate(names)}, lambda r: r[0], t0, n)
     active = np.flatnonzero(T[:, today:].sum(axis=1) > 0)
     names, T = [names[i] for i in active], T[active]
     if not names:
-        return DetectionResult(day, [], 0)
+        return DetectionResult(day, [], 0, posts, as_of)
     total_res = _score(buckets, T, None, params)
     row_of = {name: i for i, name in enumerate(names)}
 
     region_start = day_start - timedelta(days=params.region_history_days)
     r0 = int((region_start - hist_start) / BUCKET)
-    candidates = queries.region_candidates(store, day_start, day_end, params.spike.min_count)
-    cells = [c for c in queries.region_cells(store, region_start, day_end, candidates) if c[0] in row_of]
+    if as_of is None or cut == day_end:
+        candidates = queries.region_candidates(store, day_start, day_end, params.spike.min_count)
+        cells = list(queries.region_cells(store, region_start, day_end, candidates))
+    else:
+        candidates = queries.region_candidates_until(store, day_start, cut, partial_bucket, as_of,
+                                                     params.spike.min_count)
+        cells = list(queries.region_cells(store, region_start, cut, candidates))
+        if partial:
+            keep = queries.candidate_keys(store, candidates)
+            cells += [c for c in partial if (c[0], c[1], c[2]) in keep]
+    cells = [c for c in cells if c[0] in row_of]
     keys = sorted({(c[0], c[1], c[2]) for c in cells})
     R = _matrix(cells, {k: i for i, k in enumerate(keys)}, lambda c: (c[0], c[1], c[2]), int(region_start.timestamp()),
                 n - r0)
@@ -161,15 +226,24 @@ def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAM
     for i, service in enumerate(names):
         rows = np.flatnonzero(owner == i) if keys else np.array([], dtype=np.int64)
         incidents += _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, region_res, r0,
-                                        today, params)
-    now = now or datetime.now(timezone.utc)
+                                        today, params, as_of)
     for inc in incidents:
         inc.status = "ongoing" if now - inc.ended_at < params.merge_gap else "resolved"
-    if save:
-        save_incidents(store, incidents, params.merge_gap, (day_start, day_end))
     order = {"strong": 0, "moderate": 1, "weak": 2}
     incidents.sort(key=lambda x: (order[x.confidence], -x.total_reports, x.started_at))
-    return DetectionResult(day, incidents, len(names) + len(keys))
+    return DetectionResult(day, incidents, len(names) + len(keys), posts, as_of)
+
+
+def save_detection(store, result: DetectionResult, params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> None:
+    """Store the incidents of a detection (:func:`save_incidents`), replacing that day's earlier detection. A day
+    with no posts stores nothing and removes nothing. As of a time, only stored incidents of the day that started
+    before that time's bucket may be removed (later ones are not knowable then)."""
+    if result.posts == 0:
+        return
+    day_start, day_end = day_bounds(result.day)
+    if result.as_of is not None:
+        day_end = max(day_start, min(day_end, bucket_of(result.as_of)))
+    save_incidents(store, result.incidents, params.merge_gap, (day_start, day_end))
 
 
 def _matrix(rows, index: dict, key, t0: int, n: int) -> np.ndarray:
@@ -208,7 +282,8 @@ def _episodes(idx: np.ndarray, gap: int) -> list[tuple[int, int]]:
     return episodes
 
 
-def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, region_res, r0, today, params):
+def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, region_res, r0, today, params,
+                       as_of=None):
     n = len(buckets)
     total = T[i]
     anomalous = total_res.anomalous[i].copy()
@@ -225,21 +300,32 @@ def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, 
         while e > s and total[e] <= expected_total[e] + 2 * math.sqrt(expected_total[e]):
             e -= 1
         sl, rsl = slice(s, e + 1), slice(s - r0, e + 1 - r0)
+        started, ended = _ts(buckets[s]), _ts(buckets[e]) + BUCKET
+        posts = queries.episode_posts(store, service, started, ended, until=as_of)
+        groups = reporter_groups([(p.author_hash, p.text) for p in posts])
+        reporters = len(set(groups))
+        reports = int(total[sl].sum())
+        expected = float(total_res.expected[i, sl].sum())
+        if reporters < params.spike.min_count or (
+                reporters < reports and poisson.sf(reporters - 1, max(expected, 1e-3)) >= params.reporters_pvalue):
+            continue  # too few reports, or copies of a few posts (a bot, one user, one retweeted post)
         spiking = []
         for j in rows:
             if region_res.anomalous[j, rsl].any():
                 _, country, admin1 = keys[j]
+                in_region = {g for p, g in zip(posts, groups) if (p.country or "", p.admin1 or "") == (country, admin1)}
+                if len(in_region) < params.spike.min_count:
+                    continue  # the region's spike is copies of a few posts
                 spiking.append({
                     "country": country, "admin1": admin1, "label": region_label(country, admin1),
-                    "reports": int(R[j, rsl].sum()), "expected": round(float(region_res.expected[j, rsl].sum()), 2),
+                    "reports": int(R[j, rsl].sum()), "reporters": len(in_region),
+                    "expected": round(float(region_res.expected[j, rsl].sum()), 2),
                     "min_pvalue": float(region_res.pvalue[j, rsl].min()),
                 })
         spiking.sort(key=lambda r: (-r["reports"], r["label"]))
         countries = {r["country"] for r in spiking}
-        reports = int(total[sl].sum())
-        expected = float(total_res.expected[i, sl].sum())
         regional_excess = sum(r["reports"] - r["expected"] for r in spiking)
-        diffuse = bool(total_res.anomalous[i, sl].any()) and reports >= params.moderate_total and \
+        diffuse = bool(total_res.anomalous[i, sl].any()) and reporters >= params.moderate_total and \
             regional_excess < 0.5 * (reports - expected)
         if len(spiking) >= 3 or len(countries) >= 2:
             confidence = "strong"
@@ -247,32 +333,73 @@ def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, 
             confidence = "moderate"
         else:
             confidence = "weak"
-        started, ended = _ts(buckets[s]), _ts(buckets[e]) + BUCKET
-        reporters = distinct_reports(queries.report_authors_texts(store, service, started, ended))
-        if reporters < params.spike.min_count or (
-                reporters < reports and poisson.sf(reporters - 1, max(expected, 1e-3)) >= params.reporters_pvalue):
-            continue  # too few reports, or copies of a few posts (a bot, one user, one retweeted post)
         pmin = min([float(total_res.pvalue[i, sl].min())] + [r["min_pvalue"] for r in spiking])
         for r in spiking:
             r["min_pvalue"] = float(f"{r['min_pvalue']:.3g}")
         peak = s + int(np.argmax(total[sl]))
         lo, hi = max(0, s - 36), min(n, e + 37)
+        problems = Counter(p.problem or "other" for p in posts)
         out.append(Incident(
             service=service, started_at=started, peak_at=_ts(buckets[peak]), ended_at=ended, confidence=confidence,
             score=-math.log10(max(pmin, 1e-300)), peak_count=int(total[peak]), total_reports=reports,
-            expected_reports=expected, regions=spiking,
-            problems=queries.problem_counts(store, service, started, ended),
-            samples=queries.sample_posts(store, service, started, ended),
+            expected_reports=expected, regions=spiking, reporters=reporters,
+            problems=dict(sorted(problems.items(), key=lambda kv: (-kv[1], kv[0]))),
+            samples=pick_samples(posts, groups, params.samples),
             series={"buckets": [_ts(b).isoformat() for b in buckets[lo:hi]], "counts": total[lo:hi].astype(int).tolist(),
                     "expected": np.round(total_res.expected[i, lo:hi], 3).tolist()},
         ))
     return out
 
 
-def distinct_reports(posts: list[tuple[str | None, str]]) -> int:
-    """How many independent reports ``(author_hash, text)`` posts make: one per author, and one per long text
-    (see the module docstring). Posts are joined when they share an author or a long text (union-find), so a bot
-    posting one text from many accounts and one account posting many texts both count once."""
+# ---------------------------------------------------------------- independent reporters
+def text_words(text: str) -> list[str]:
+    """The words of a post that say something: lower case, without links of any form (``https://…``, ``www.…``,
+    ``pic.twitter.com/…`` even glued to a word, ``t.co/…``, ``bit.ly/…``, bare domains such as ``example.com``),
+    mentions, hashtags, "RT", numbers and punctuation."""
+    t = _LINK.sub(" ", text.lower())
+    t = _BARE_DOMAIN.sub(" ", t)
+    return _NOISE.sub(" ", t).split()
+
+
+def text_key(text: str) -> str:
+    """Two posts with the same key say the same thing (links, mentions, numbers, case and punctuation aside)."""
+    return " ".join(text_words(text)) or " ".join(text.lower().split())
+
+
+def _shingles(words: Sequence[str], k: int = SHINGLE_WORDS) -> frozenset:
+    return frozenset(tuple(words[i:i + k]) for i in range(max(1, len(words) - k + 1)))
+
+
+def near_duplicate_pairs(texts: Sequence[Sequence[str]], threshold: float = NEAR_DUPLICATE_JACCARD
+                         ) -> Iterator[tuple[int, int]]:
+    """Pairs ``(i, j)``, ``i < j``, of word lists whose shingle sets have Jaccard similarity above ``threshold``.
+
+    Exact, with prefix filtering (the all-pairs similarity-join standard): shingles are ordered rarest first, and two
+    sets with Jaccard >= t share one of the first ``|s| - ceil(t |s|) + 1`` shingles of each, so only pairs sharing
+    a rare shingle are compared. Texts of one template with different words share only common shingles and are
+    never compared."""
+    sets = [_shingles(w) for w in texts]
+    freq = Counter(g for s in sets for g in s)
+    index: dict[tuple, list[int]] = defaultdict(list)
+    for j, s in enumerate(sets):
+        ordered = sorted(s, key=lambda g: (freq[g], g))
+        prefix = ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
+        seen: set[int] = set()
+        for g in prefix:
+            for i in index[g]:
+                if i not in seen:
+                    seen.add(i)
+                    inter = len(s & sets[i])
+                    if inter > threshold * (len(s) + len(sets[i]) - inter):
+                        yield i, j
+            index[g].append(j)
+
+
+def reporter_groups(posts: Sequence[tuple[str | None, str]]) -> list[int]:
+    """For each ``(author_hash, text)`` post, the independent reporter it belongs to (0, 1, …). Posts are joined when
+    they share an author, or have long texts (:data:`DUPLICATE_TEXT_TOKENS` words or more, :func:`text_words`) that
+    are equal or near-duplicates (union-find), so a bot posting one text from many accounts and one account posting
+    many texts are both one reporter."""
     parent: dict[object, object] = {}
 
     def find(x: object) -> object:
@@ -281,16 +408,69 @@ def distinct_reports(posts: list[tuple[str | None, str]]) -> int:
             x = parent[x]
         return x
 
+    def union(a: object, b: object) -> None:
+        a, b = find(a), find(b)
+        if a != b:
+            parent[a] = b
+
+    long_texts: dict[str, list[str]] = {}
     for k, (author, text) in enumerate(posts):
         node = ("post", k)
         find(node)
-        words = _NOISE.sub(" ", text.lower()).split()
-        for key in ((("author", author),) if author else ()) + (
-                (("text", " ".join(words)),) if len(words) >= DUPLICATE_TEXT_TOKENS else ()):
-            a, b = find(node), find(key)
-            if a != b:
-                parent[a] = b
-    return len({find(("post", k)) for k in range(len(posts))})
+        if author:
+            union(node, ("author", author))
+        words = text_words(text)
+        if len(words) >= DUPLICATE_TEXT_TOKENS:
+            key = " ".join(words)
+            long_texts.setdefault(key, words)
+            union(node, ("text", key))
+    keys = list(long_texts)
+    for i, j in near_duplicate_pairs([long_texts[k] for k in keys]):
+        union(("text", keys[i]), ("text", keys[j]))
+    label: dict[object, int] = {}
+    return [label.setdefault(find(("post", k)), len(label)) for k in range(len(posts))]
+
+
+def distinct_reports(posts: Sequence[tuple[str | None, str]]) -> int:
+    """How many independent reports ``(author_hash, text)`` posts make (see :func:`reporter_groups`)."""
+    return len(set(reporter_groups(posts)))
+
+
+def pick_samples(posts: Sequence, groups: Sequence[int], limit: int = 5) -> list[dict]:
+    """Sample posts of an incident (rows of :func:`~outageradar.store.queries.episode_posts`): the most confident,
+    taking each region in turn so the samples show the spread of the incident; never two posts of one reporter
+    (:func:`reporter_groups`: the same author, copies of one text) nor two with the same text."""
+    order = sorted(range(len(posts)), key=lambda k: (-posts[k].outage_score, posts[k].created_at))
+    queues: dict[tuple, list[int]] = {}
+    for k in order:
+        queues.setdefault((posts[k].country or "", posts[k].admin1 or ""), []).append(k)
+    pending = [q[::-1] for q in queues.values()]  # popped from the end
+    chosen: list[int] = []
+    used_groups: set[int] = set()
+    used_texts: set[str] = set()
+    while pending and len(chosen) < limit:
+        for q in list(pending):
+            if len(chosen) >= limit:
+                break
+            while q:
+                k = q.pop()
+                key = text_key(posts[k].text)
+                if groups[k] not in used_groups and key not in used_texts:
+                    used_groups.add(groups[k])
+                    used_texts.add(key)
+                    chosen.append(k)
+                    break
+            if not q:
+                pending.remove(q)
+    out = []
+    for k in sorted(chosen, key=lambda k: posts[k].created_at):
+        p = posts[k]
+        out.append({
+            "source": p.source, "created_at": p.created_at.isoformat(), "text": p.text, "url": p.url,
+            "outage_score": round(p.outage_score, 3),
+            "region": ", ".join(x for x in (p.city, p.admin1, p.country) if x),
+        })
+    return out
 
 
 def _ts(x: np.datetime64) -> datetime:

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+from outageradar.reports.incidents import regions_text
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
 
 
@@ -16,8 +18,25 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", one_line.replace("&", "&amp;"))
 
 
+NO_DATA = "No posts are stored for this day: no data (which is not the same as no incidents)."
+
+
 def _time(iso: str) -> str:
     return iso[11:16]
+
+
+def _no_data(report: dict) -> bool:
+    return bool(report.get("no_data")) or not report.get("summary", {}).get("posts")
+
+
+def _regions(regions: list[dict], limit: int) -> str:
+    """"Texas US; England GB": each region unambiguous (admin1 then country code), separated by "; "."""
+    return regions_text(regions, limit)
+
+
+def _reporters(inc: dict) -> str:
+    n = inc.get("reporters")
+    return f" ({n} independent reporters)" if n is not None and n != inc["total_reports"] else ""
 
 
 def render_markdown(report: dict) -> str:
@@ -33,12 +52,14 @@ def render_markdown(report: dict) -> str:
     if report["incidents"]:
         lines += ["| # | service | confidence | start–end (UTC) | reports | expected | regions |", "|---|---|---|---|---|---|---|"]
         for i, inc in enumerate(report["incidents"], 1):
-            regions = ", ".join(md_escape(r["label"]) for r in inc["regions"][:5]) or "—"
+            regions = md_escape(_regions(inc["regions"], 5)) or "—"
             lines.append(
                 f"| {i} | {md_escape(inc['service'])} | {inc['confidence']} | {_time(inc['started_at'])}–"
                 f"{_time(inc['ended_at'])} | {inc['total_reports']} | {inc['expected_reports']:.1f} | {regions} |"
             )
         lines.append("")
+    elif _no_data(report):
+        lines += [NO_DATA, ""]
     else:
         lines += ["No incidents were detected on this day.", ""]
     for i, inc in enumerate(report["incidents"], 1):
@@ -46,7 +67,7 @@ def render_markdown(report: dict) -> str:
             f"## {i}. {md_escape(inc['service'])} — {inc['confidence']} evidence",
             "",
             f"From **{_time(inc['started_at'])}** to **{_time(inc['ended_at'])}** UTC, peak at {_time(inc['peak_at'])} "
-            f"with {inc['peak_count']} reports in 5 minutes; {inc['total_reports']} reports against "
+            f"with {inc['peak_count']} reports in 5 minutes; {inc['total_reports']} reports{_reporters(inc)} against "
             f"{inc['expected_reports']:.1f} expected. {md_escape(inc['why'])}",
             "",
         ]
@@ -92,12 +113,14 @@ def render_html(report: dict) -> str:
         parts.append("<table><tr><th>#</th><th>service</th><th>confidence</th><th>start–end (UTC)</th><th>reports</th>"
                      "<th>expected</th><th>regions</th></tr>")
         for i, inc in enumerate(report["incidents"], 1):
-            regions = ", ".join(e(r["label"]) for r in inc["regions"][:5]) or "—"
+            regions = e(_regions(inc["regions"], 5)) or "—"
             parts.append(
                 f"<tr><td>{i}</td><td>{e(inc['service'])}</td><td class='{e(inc['confidence'])}'>{e(inc['confidence'])}"
                 f"</td><td>{_time(inc['started_at'])}–{_time(inc['ended_at'])}</td><td>{inc['total_reports']}</td>"
                 f"<td>{inc['expected_reports']:.1f}</td><td>{regions}</td></tr>")
         parts.append("</table>")
+    elif _no_data(report):
+        parts.append(f"<p>{e(NO_DATA)}</p>")
     else:
         parts.append("<p>No incidents were detected on this day.</p>")
     for i, inc in enumerate(report["incidents"], 1):
@@ -105,7 +128,7 @@ def render_html(report: dict) -> str:
                      f"</span> evidence</h2>")
         parts.append(f"<p>From <b>{_time(inc['started_at'])}</b> to <b>{_time(inc['ended_at'])}</b> UTC, peak at "
                      f"{_time(inc['peak_at'])} with {inc['peak_count']} reports in 5 minutes; {inc['total_reports']} "
-                     f"reports against {inc['expected_reports']:.1f} expected. {e(inc['why'])}</p>")
+                     f"reports{e(_reporters(inc))} against {inc['expected_reports']:.1f} expected. {e(inc['why'])}</p>")
         if inc.get("chart"):
             parts.append(f"<img src='{e(inc['chart'])}' alt='{e(inc['service'])} reports against baseline' width='800'>")
         if inc["regions"]:

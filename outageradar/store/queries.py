@@ -7,7 +7,7 @@ rows come back. The ``*_frame`` functions return pandas DataFrames for notebooks
 from __future__ import annotations
 
 from datetime import datetime
-from sqlalchemy import BigInteger, func, select, tuple_
+from sqlalchemy import BigInteger, func, literal, select, tuple_, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -75,6 +75,79 @@ def region_cells(store, start: datetime, end: datetime, candidates) -> list[tupl
     q = select(r.service, r.country, r.admin1, epoch_seconds(r.bucket), r.n_outage).where(
         r.bucket >= start, r.bucket < end, r.n_outage > 0,
         tuple_(r.service, r.country, r.admin1).in_(candidates),
+    )
+    with store.session() as s:
+        return s.execute(q).all()
+
+
+def count_posts(store, start: datetime, end: datetime, until: datetime | None = None) -> int:
+    """How many posts were created in [start, end) (and at or before ``until``, when given)."""
+    q = select(func.count()).select_from(PostRow).where(PostRow.created_at >= start, PostRow.created_at < end)
+    if until is not None:
+        q = q.where(PostRow.created_at <= until)
+    with store.session() as s:
+        return s.scalar(q) or 0
+
+
+def partial_bucket_counts(store, bucket: datetime, until: datetime) -> list[tuple[str, str, str, int, int]]:
+    """Outage reports of the posts of ``bucket`` created at or before ``until``, per (service, country, admin1):
+    ``(service, country, admin1, epoch seconds, count)`` with ``""`` for no country/admin1, as in the rollups. An
+    as-of detection reads the buckets before ``until``'s from the rollups and this one from the posts."""
+    c = ClassificationRow
+    country, admin1 = func.coalesce(c.country, ""), func.coalesce(c.admin1, "")
+    q = (
+        select(c.service, country, admin1, func.count())
+        .join(PostRow, PostRow.id == c.post_id)
+        .where(c.bucket == bucket, c.outage.is_(True), c.service.is_not(None), PostRow.created_at <= until)
+        .group_by(c.service, country, admin1)
+    )
+    epoch = int(bucket.timestamp())
+    with store.session() as s:
+        return [(svc, co, a1, epoch, n) for svc, co, a1, n in s.execute(q).all()]
+
+
+def region_candidates_until(store, start: datetime, cut: datetime, partial_bucket: datetime | None,
+                            until: datetime, min_total: float):
+    """:func:`region_candidates` as of ``until``: the rollups of [start, cut) plus, when ``partial_bucket`` is given,
+    the outage reports of that bucket created at or before ``until`` (a select of service, country, admin1)."""
+    r, c = RollupRow, ClassificationRow
+    parts = [select(r.service.label("service"), r.country.label("country"), r.admin1.label("admin1"),
+                    r.n_outage.label("n"))
+             .where(r.bucket >= start, r.bucket < cut, r.n_outage > 0, r.country != "")]
+    if partial_bucket is not None:
+        parts.append(
+            select(c.service, c.country, func.coalesce(c.admin1, ""), literal(1))
+            .join(PostRow, PostRow.id == c.post_id)
+            .where(c.bucket == partial_bucket, c.bucket >= start, c.outage.is_(True), c.service.is_not(None),
+                   c.country.is_not(None), c.country != "", PostRow.created_at <= until))
+    u = union_all(*parts).subquery()
+    return (select(u.c.service, u.c.country, u.c.admin1)
+            .group_by(u.c.service, u.c.country, u.c.admin1)
+            .having(func.sum(u.c.n) >= min_total))
+
+
+def candidate_keys(store, candidates) -> set[tuple[str, str, str]]:
+    """The (service, country, admin1) keys that a candidates select returns."""
+    with store.session() as s:
+        return {(a, b, c) for a, b, c in s.execute(candidates).all()}
+
+
+def episode_posts(store, service: str, start: datetime, end: datetime, until: datetime | None = None,
+                  limit: int = 50_000) -> list:
+    """A service's outage reports in the buckets of [start, end) (created at or before ``until``, when given), at
+    most ``limit``, oldest first: rows with author_hash, text, created_at, source, url, outage_score, country,
+    admin1, city, problem — what counting independent reporters and picking sample posts need."""
+    c = ClassificationRow
+    where = [c.service == service, c.outage.is_(True), c.bucket >= start, c.bucket < end]
+    if until is not None:
+        where.append(PostRow.created_at <= until)
+    q = (
+        select(PostRow.author_hash, PostRow.text, PostRow.created_at, PostRow.source, PostRow.url, c.outage_score,
+               c.country, c.admin1, c.city, c.problem)
+        .join(c, c.post_id == PostRow.id)
+        .where(*where)
+        .order_by(c.bucket, PostRow.created_at, PostRow.id)
+        .limit(limit)
     )
     with store.session() as s:
         return s.execute(q).all()
