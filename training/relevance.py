@@ -103,12 +103,9 @@ def cv_oof(d: Data, C: float, extra_weight: float, teacher_weight: float) -> tup
 
 
 def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
-    best = (0.5, -1.0)
-    for t in sorted(np.round(np.arange(0.2, 0.801, 0.01), 2), key=lambda t: abs(t - 0.5)):
-        f = tr.prf(tr.confusion(y, p >= t))[2]
-        if f > best[1] + 1e-9:
-            best = (float(t), f)
-    return best
+    """The threshold :func:`outageradar.classify.training._choose_threshold` picks for these scores, and its F1."""
+    t = tr._choose_threshold(y, [p])
+    return t, tr.prf(tr.confusion(y, p >= t))[2]
 
 
 def build(output: Path, quick: bool = False, shared: Path | None = None, say=print) -> dict[str, Any]:

@@ -183,14 +183,20 @@ def _rekey(weights: dict[str, float]) -> dict[object, float]:
     return fast
 
 
+def _shipped_json(name: str, what: str, hint: str = "") -> dict[str, Any]:
+    """The JSON document ``data/<name>`` of the package; :class:`ModelError` saying ``what cannot be read`` (and
+    ``hint``) if not."""
+    res = resources.files("outageradar.classify").joinpath("data", name)
+    try:
+        return json.loads(res.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{what} cannot be read ({exc}){hint}") from None
+
+
 @lru_cache(maxsize=1)
 def _default_model() -> RelevanceModel:
-    res = resources.files("outageradar.classify").joinpath("data", MODEL_RESOURCE)
-    try:
-        doc = json.loads(res.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelError(f"the shipped relevance model cannot be read ({exc}); rebuild it with "
-                         "python -m outageradar.classify.training") from None
+    doc = _shipped_json(MODEL_RESOURCE, "the shipped relevance model",
+                        "; rebuild it with python -m outageradar.classify.training")
     return RelevanceModel.from_dict(doc, f"outageradar/classify/data/{MODEL_RESOURCE}")
 
 
@@ -287,9 +293,4 @@ def _sigmoid(z: float) -> float:
 
 @lru_cache(maxsize=1)
 def _default_two_stage() -> TwoStage:
-    res = resources.files("outageradar.classify").joinpath("data", TWO_STAGE_RESOURCE)
-    try:
-        doc = json.loads(res.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelError(f"the shipped two-stage settings cannot be read ({exc})") from None
-    return TwoStage.from_dict(doc)
+    return TwoStage.from_dict(_shipped_json(TWO_STAGE_RESOURCE, "the shipped two-stage settings"))
