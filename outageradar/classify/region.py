@@ -55,6 +55,18 @@ Evidence is taken in order of reliability, and the :class:`Region` keeps which o
      "Thanks, Brandon", "^DC"); a brand-like name after my/your ("your Mobile internet"); a name in a hyphenated
      compound ("T-Mobile", "Lagos-based"), before a street word ("Oxford St") or a noun it only describes
      ("Arizona time", "US dollars").
+   * round 2: a capitalised name followed by a utility word and an outage word is the outage's place ("Randburg
+     power outage", "Jackson water outage"; "Georgia Power outage" is in Georgia either way), as is a name before a
+     store word ("Haddington Superstore"); a handle or hashtag before a name is no part of it ("@Morrisons Perth");
+     a country before a bank, utility or carrier word is that company's country ("National Australia Bank"; an
+     airline's is not: "Kuwait Airways"); school-district words mark a town ("Moody ISD", "Goshen Local Schools",
+     "Andale Grade School"); villages under 1,000 people (``data/places_villages.tsv``, read on first need) join the
+     small towns. Not places: a month or day ("in March", "Mon"); a team ("@friars vs. #kankakee", "Leeds v
+     Chelsea"); in a post about a school, a bare name right after "at" ("No school at Lacey today": the school's
+     name; "at Chillicothe's IVC", "at Berea-Midpark High" still count); an origin or destination in a post with a
+     flight number ("DL4447 from MBS to Manila") or a route written "DTW &gt; DFW". A five-digit number that ends a
+     post or a sentence is a ZIP code in a post about a US-only service ("Internet down, again. 95608."), unless an
+     identifier word comes before it ("ticket 84567.").
    * the *service hint*: the country of the one-country carrier, ISP, utility, bank or railway the post names
      (:meth:`RegionTagger.service_country`, through the service catalog, looked up only when needed) picks among
      same-named places ("@Ask_Spectrum ... Birmingham" is Alabama's), admits a lower-case town of that country in
@@ -71,7 +83,16 @@ Evidence is taken in order of reliability, and the :class:`Region` keeps which o
 4. ``profile`` — the author's free-text location ("Boston, MA", "London", "🇬🇧 UK"), read like text where every
    mention is in place context, plus flag emoji.
 
-The tagger does no I/O per post; building it (gazetteer and automaton) takes one to two seconds and is cached.
+The tagger does no I/O per post (the ZIP and village tables are read once, on first need); building it (gazetteer
+and automaton) takes one to two seconds and is cached.
+
+Cost: the one automaton pass does the prechecks too, so that an ordinary post pays nothing for the rarer rules. It
+also holds every "space + four digits" prefix and every "space + postcode area + digit" (:data:`_NUM`,
+:data:`_UKC`): the ZIP/postcode scans run only on a post where one matched, and digits inside a handle or URL
+("@115911", which keeps its "@" in the normalised text) never match. Hashtag rules run only on posts with a "#", the
+route test only where a to/from/via word comes right before a name, and the vetoes (streets, greetings, hyphens,
+months, teams) only on a mention that would otherwise count. :func:`gazetteer.normalise` maps ASCII text with one
+byte-table pass.
 """
 
 from __future__ import annotations
@@ -125,8 +146,14 @@ _TRAVEL = frozenset(
 destination, not where the post's problem is ("Missing headphones on a flight from MSY", "sent the order to Germany")."""
 _ENDPOINT = frozenset("to from into via toward towards".split())
 _ENDPOINT_TAILS = ("to", "from", "via", "toward", "towards", "the")
-_ROUTE_GAP = re.compile(r"\s+(?:to|2|and on to)\s+|-|–|—|\s*(?:->|→|➡️|➡|>>?|=>)\s*", re.I)
-"""What joins the two ends of a route: "DCA to SFO", "LA-NYC", "SLC➡️SAN DIEGO" (both ends are left out)."""
+_ROUTE_GAP = re.compile(r"\s+(?:to|2|and on to)\s+|-|–|—|\s*(?:->|→|➡️|➡|>>?|=>|-?&gt;(?:&gt;)?)\s*", re.I)
+"""What joins the two ends of a route: "DCA to SFO", "LA-NYC", "SLC➡️SAN DIEGO", "DTW &gt; DFW" (both ends are left
+out)."""
+_VERSUS_BEFORE = re.compile(r"(?:^|\s)(?:vs|v|versus)\.?\s+#?$")
+_VERSUS_AFTER = re.compile(r"\s+(?:vs|v|versus)\.?\s")
+"""A name next to "vs"/"v."/"versus" is a team, not where the post is."""
+_FLIGHT_NUMBER = re.compile(r"\b[A-Za-z]{2}\d{2,4}\b")
+"""A flight number ("DL4447", "Ba016") makes a post about travel, like the words of :data:`_TRAVEL`."""
 _LOCAL_CATEGORIES = frozenset(("isp", "mobile_carrier", "power_utility", "banking_payments"))
 """Service categories whose one-country services hint at where a post is (see :meth:`RegionTagger.service_country`)."""
 _AIRPORT_CUES = frozenset("at in near outside".split())
@@ -147,6 +174,10 @@ _ATTRIBUTIVE = frozenset(
 _NUMBER = re.compile(r"[0-9]{4,}")
 """A run of digits; five may be a US ZIP code ("in 06095", "NY 10463", "(98004)"), four an Australian postcode."""
 _ZIP_BEFORE = frozenset("in at near around across throughout within outside of for".split())
+_ID_WORDS = frozenset(
+    "ticket case ref reference order account acct number no id confirmation claim invoice code pin flight".split()
+)
+"""Words before a number that make it an identifier, not a ZIP code ("ticket 84567.")."""
 _ZIP_AFTER = frozenset("area areas zip neighborhood neighbourhood region vicinity zone".split())
 _AU_STATES = {"NSW": "New South Wales", "VIC": "Victoria", "QLD": "Queensland", "SA": "South Australia",
               "WA": "Western Australia", "TAS": "Tasmania", "NT": "Northern Territory",
@@ -173,8 +204,11 @@ _OF_HEADS = frozenset(
 _SUFFIXES = frozenset(
     "area areas state city county region province branch office airport station metro residents suburbs downtown"
     " neighborhood neighbourhood junction district location store outlet office customers users outage outages"
-    " power internet office campus mall axis environs town limited ltd plc".split()
+    " power internet office campus mall axis environs town limited ltd plc superstore supermarket shop stores".split()
 )
+_UTILITY_WORDS = frozenset("power water electric electricity gas hydro energy internet broadband cable".split())
+_OUTAGE_WORDS = frozenset("outage outages cut cuts failure failures blackout blackouts shortage".split())
+"""A utility word and an outage word after a name make it the place of the outage: "Jackson water outage"."""
 _STREETS = frozenset(
     "street st road rd avenue ave av drive dr lane ln boulevard blvd way cv cove crescent cres close court ct terrace"
     " highway hwy parkway pkwy expressway".split()
@@ -196,10 +230,15 @@ _TOWN_CUES = frozenset("in at near around outside across throughout within insid
 """Words after which a capitalised name may be a small town (:attr:`Gazetteer.small_towns`): "in Port Hood"."""
 _SCHOOL = (
     "high school", "middle school", "elementary", "primary school", "secondary school", "junior high",
-    "school district", "public schools", "schools",
+    "school district", "public schools", "schools", "local schools", "community schools", "city schools",
+    "area schools", "grade school", "junior school", "isd", "cisd", "usd", "cusd", "school corporation", "school corp",
 )
 """School words after which a capitalised name may be a town: "Kilgore High School", "Timmonsville schools"."""
-_SCHOOL_NA = frozenset(("high school", "middle school", "elementary", "junior high", "school district"))
+_SCHOOL_NA = frozenset((
+    "high school", "middle school", "elementary", "junior high", "school district", "local schools",
+    "community schools", "city schools", "grade school", "isd", "cisd", "usd", "cusd", "school corporation",
+    "school corp",
+))
 """North American school words: the town before one is looked for in the US and Canada only ("Acton Middle School"
 is Acton, Massachusetts, not London's Acton)."""
 _TOWN_SUFFIXES = _SCHOOL + ("area", "residents", "township")
@@ -208,7 +247,7 @@ _LEADING = frozenset("the at in no for to from and our all".split())
 """Capitalised words that may open a run before a school/area word without being part of the name ("The Kilgore")."""
 _TOWN_TAIL = frozenset(
     "area areas residents region district township city town village elementary high middle primary secondary junior"
-    " public school schools".split()
+    " public school schools local community grade isd cisd usd cusd".split()
 )
 """Capitalised words that may follow a small town in one run ("Port Hood Elementary"); a town name never ends in one
 ("Central High School" is not the town Central High)."""
@@ -539,7 +578,11 @@ class RegionTagger:
         low = text.lower()
         if len(low) != len(text):
             low = norm
-        route = self._endpoints(text, low, norm, hits) if any(h.entry.candidates for h in hits) else set()
+        route = (
+            self._endpoints(text, low, norm, hits)
+            if len(hits) > 1 or (hits and _after_endpoint_word(norm, hits[0].start))
+            else _NO_ROUTE
+        )
         paired: set[int] = set()
         for i, h in enumerate(hits):
             qual = self._qualifier(h)
@@ -621,10 +664,7 @@ class RegionTagger:
         for i, h in enumerate(hits):
             if i in out or not h.entry.candidates or h.start < 3:
                 continue
-            p = h.start - 1
-            while p > 0 and norm[p] == " ":
-                p -= 1
-            if not norm.endswith(_ENDPOINT_TAILS, 0, p + 1):
+            if not _after_endpoint_word(norm, h.start):
                 continue  # cheap test: the word before is no to/from/into/via/toward(s)/the
             words = _WORD.findall(low[max(0, h.start - 24) : h.start])[-2:]
             if words and words[-1] == "the":
@@ -641,7 +681,7 @@ class RegionTagger:
                 if i in out:
                     continue
             if travel is None:
-                travel = not _TRAVEL.isdisjoint(norm.split())
+                travel = not _TRAVEL.isdisjoint(norm.split()) or _FLIGHT_NUMBER.search(text) is not None
             if travel:
                 out.add(i)
         return out
@@ -756,8 +796,12 @@ class RegionTagger:
             if not ok and before:
                 w = before[-1]
                 ok = w in _ZIP_BEFORE or (w == "the" and len(before) > 1 and before[-2] in _ZIP_BEFORE)
-            if not ok and ((i > 0 and text[i - 1] in ",(") or _lead_end(text) == i):
-                # an address or a code set apart, in a post about a US-only service: "phx,85029", "(98004)"
+            if not ok and (
+                (i > 0 and text[i - 1] in ",(") or _lead_end(text) == i
+                or (text[j : j + 1] in ("", ".", "?", "!", ")") and not (before and before[-1] in _ID_WORDS))
+            ):
+                # an address or a code set apart, in a post about a US-only service: "phx,85029", "(98004)",
+                # "Internet down, again. 95608." (not "ticket 84567.")
                 ok = hint() == "US"
             if not ok:
                 continue
@@ -963,13 +1007,17 @@ class RegionTagger:
             return _prev_word(low, h.start) in _AIRPORT_CUES
         if not e.alias and not shouting and s.isupper() and len(s) <= 4:
             return False  # an acronym that happens to spell a place ("MAN", "OTA", "CAN")
-        if _org_after(norm, h.end, text):
-            return False  # "Kuwait Airways", "Georgia Power", "Australia Bank"
+        if _org_after(norm, h.end, text) and not (top_level(e) == COUNTRY and _local_org_after(norm, h.end)):
+            return False  # "Kuwait Airways", "Georgia Power" (but "National Australia Bank" is Australia's)
         if not self._judge(text, norm, low, h, shouting, profile, hashtag, lower, hint):
             return False
         # Vetoes, tested only on a mention that would otherwise count (most mentions never get here).
         if _attributive_after(norm, h.end):
             return False  # "Arizona time", "US dollars"
+        if s.lower() in _DATE_WORDS:
+            return False  # a month or a day ("in March", "Mon"): a place only next to its state or country
+        if _VERSUS_BEFORE.search(low, max(0, h.start - 10), h.start) or _VERSUS_AFTER.match(low, h.end):
+            return False  # a team: "@fenwickfriars vs. #kankakee", "Leeds v Chelsea"
         if not hashtag and not profile:
             if _word_after(text, h.end).rstrip(".") in _STREETS and not e.alias and top_level(e) != COUNTRY:
                 return False  # "Oxford St", "Hillside Avenue": a street
@@ -997,7 +1045,11 @@ class RegionTagger:
             return s.endswith("s") or not _glued_after(text, h.end)
         if hashtag:
             return not e.risky
-        context = profile or _in_context(low, h.start) or _suffix_after(norm, h.end)
+        context = profile or (text[h.end : h.end + 1] == " " and _suffix_after(norm, h.end))
+        if not context and _in_context(low, h.start):
+            # "No school at Lacey today", "be at Central by 3:15": in a post about a school, a bare name after "at"
+            # is mostly the school's (named after a person or a place), not a town; "at Chillicothe's IVC" is one
+            context = profile or not _school_at(text, low, norm, h.start, h.end)
         if e.context and not context:
             return False
         top = e.candidates[0]
@@ -1024,6 +1076,8 @@ class RegionTagger:
             return not glued or top.level != CITY or big
         if shouting:
             return False
+        if big and glued and top.level == COUNTRY and _local_org_after(norm, h.end):
+            return True  # a country in a local company's name is the company's country: "National Australia Bank"
         return big and not glued
 
 
@@ -1199,18 +1253,60 @@ def _in_context(norm: str, start: int) -> bool:
     return False
 
 
+def _after_endpoint_word(norm: str, start: int) -> bool:
+    """Cheap test: may the word before ``start`` be to/from/into/via/toward(s) (or "the" after one)?"""
+    return norm[max(0, start - 12) : start].rstrip().endswith(_ENDPOINT_TAILS)
+
+
+_NO_ROUTE: frozenset[int] = frozenset()
+
+
+def _school_at(text: str, low: str, norm: str, start: int, end: int) -> bool:
+    """Is the name right after "at" or "@" in a post about a school, alone (no possessive, hyphen or capitalised word
+    after it)?"""
+    if "school" not in norm and "class" not in norm:
+        return False
+    if text[end : end + 1] in ("'", "’", "-") or text[end + 1 : end + 2].isupper():
+        return False  # "at Chillicothe's IVC", "at Berea-Midpark High", "at Gallatin Gateway School"
+    j = start - 1
+    while j >= 0 and low[j] == " ":
+        j -= 1
+    return low[j : j + 1] == "@" or low[max(0, j - 2) : j + 1] in (" at", "@at") or (j == 1 and low[:2] == "at")
+
+
 def _suffix_after(norm: str, end: int) -> bool:
-    """Is the name followed by a place noun ("Hornsby area", "Lagos State", "Hoima Branch")?"""
-    nxt = norm[end : end + 16].split(maxsplit=1)
-    return bool(nxt) and nxt[0] in _SUFFIXES and norm[end : end + 1] == " "
+    """Is the name followed by a place noun ("Hornsby area", "Lagos State", "Hoima Branch") or by the outage it has
+    ("Randburg power outage", "Jackson water outage", "Dracut outage")?"""
+    if norm[end : end + 1] != " ":
+        return False
+    nxt = norm[end : end + 30].split(maxsplit=2)
+    if not nxt:
+        return False
+    if nxt[0] in _SUFFIXES:
+        return True
+    return nxt[0] in _UTILITY_WORDS and len(nxt) > 1 and nxt[1] in _OUTAGE_WORDS
 
 
 def _org_after(norm: str, end: int, text: str = "") -> bool:
-    """Is the name followed by a word that makes it part of an organisation's or team's name?"""
-    nxt = norm[end : end + 14].split(maxsplit=1)
+    """Is the name followed by a word that makes it part of an organisation's or team's name? Not a utility word
+    before an outage word: "Jackson water outage", "Randburg power outage" (and "Georgia Power outage" is in Georgia
+    either way)."""
+    nxt = norm[end : end + 30].split(maxsplit=2)
     if not nxt or nxt[0] not in _ORGS or norm[end : end + 1] != " ":
         return False
+    if nxt[0] in _UTILITY_WORDS and len(nxt) > 1 and nxt[1] in _OUTAGE_WORDS:
+        return False
     return nxt[0] not in _ORGS_CAPITALISED or not text or text[end + 1 : end + 2].isupper()
+
+
+def _local_org_after(norm: str, end: int) -> bool:
+    """Is the name followed by a word of a local service's name ("Australia Bank", "Kenya Power")? A country's
+    bank, utility or carrier serves that country (an airline, paper or team is written about from anywhere)."""
+    nxt = norm[end : end + 14].split(maxsplit=1)
+    return bool(nxt) and nxt[0] in _LOCAL_ORGS
+
+
+_LOCAL_ORGS = frozenset("bank banking power energy electric telecom telecoms mobile broadband water gas hydro".split())
 
 
 def _mid_sentence(text: str, start: int) -> bool:
@@ -1245,7 +1341,9 @@ def _glued_before(text: str, norm: str, start: int) -> bool:
     lw = word.lower()
     if lw in _CONTEXT or lw in _MODIFIERS or lw in _OF_HEADS:
         return False
-    return j > 0  # a capitalised word at the very start is just a sentence start
+    # a capitalised word at the very start is just a sentence start; a handle or hashtag is no part of a name
+    # ("@CityPowerJhb Randburg power outage", "@Morrisons Perth")
+    return j > 0 and text[j - 1] not in "@#"
 
 
 _LOWER_ASCII = bytes(range(ord("a"), ord("z") + 1))
