@@ -37,7 +37,7 @@ Usage::
     .venv/bin/python benchmarks/calibrate_detection.py --detector outageradar|windowed_gaussian|shesd
         [--grid default|small|full|<JSON dict of lists, or list of dicts, or a path to one>]
         [--groups realTweets,realKnownCause,realAWSCloudwatch,synthetic] [--select pooled|group-mean]
-        [--per-series] [--json OUT]
+        [--per-series] [--max-false-per-year 12] [--json OUT]
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def spike_params(params: dict[str, Any]) -> SpikeParams:
     for key, value in params.items():
         name = key.removeprefix("baseline.")
         if key in spike_fields:
-            spike_kw[key] = tuple(value) if key == "burst_hours" else value
+            spike_kw[key] = tuple(value) if key in ("burst_hours", "additive_burst_hours") else value
         elif name in base_fields:
             base_kw[name] = value
         else:
@@ -258,6 +258,9 @@ def _detectors() -> dict[str, Detector]:
             {
                 "default": [{}],
                 "small": _grid(alert_pvalue=[1e-4, 1e-3, 1e-5], calibration_quantile=[0.995, 0.99, 0.998]),
+                # the grid the defaults of the time scales were chosen on (see the module docstring of spike.py)
+                "scales": _grid(burst_hours=[[1.0, 24.0], [1.0]], run_minutes=[10.0, 0.0], min_count=[8.0, 5.0],
+                                min_expected=[0.002, 0.05], alert_pvalue=[1e-4, 1e-3]),
                 "full": _grid(alert_pvalue=[1e-4, 1e-3, 3e-4, 3e-5, 1e-5], calibration_quantile=[0.995, 0.99, 0.998],
                               min_count=[5.0, 3.0, 8.0], refractory_hours=[12.0, 6.0, 24.0]),
             },
@@ -450,9 +453,31 @@ def normalised(raw_sum: np.ndarray | float, n_windows: np.ndarray | float, profi
     return np.where(n_windows > 0, out, np.nan)
 
 
-def objective(table: ScoreTable, profile_name: str, mask: np.ndarray, select: str = "pooled") -> np.ndarray:
+def quiet_false_per_year(table: ScoreTable, mask: np.ndarray) -> np.ndarray:
+    """False alert episodes per series-year of every grid point over the quiet series in ``mask`` (NaN: none)."""
+    quiet = mask & np.array([s.kind.startswith("quiet") for s in table.series])
+    years = table.years[quiet].sum()
+    if not quiet.any() or years <= 0:
+        return np.full(len(table.points), np.nan)
+    return table.false_episodes[:, quiet].sum(axis=1) / years
+
+
+def objective(table: ScoreTable, profile_name: str, mask: np.ndarray, select: str = "pooled",
+              max_false_per_year: float | None = None) -> np.ndarray:
     """Selection score of every grid point over the series in ``mask``: NAB's normalised score pooled over them
-    (``pooled``), or the mean over groups of each group's pooled score (``group-mean``)."""
+    (``pooled``), or the mean over groups of each group's pooled score (``group-mean``). With
+    ``max_false_per_year``, points whose quiet series in ``mask`` raise more false alert episodes per series-year
+    are not eligible (NaN), unless no point is."""
+    scores = _objective(table, profile_name, mask, select)
+    if max_false_per_year is not None:
+        fpy = quiet_false_per_year(table, mask)
+        over = fpy > max_false_per_year
+        if not np.all(over | np.isnan(scores)):
+            scores = np.where(over, np.nan, scores)
+    return scores
+
+
+def _objective(table: ScoreTable, profile_name: str, mask: np.ndarray, select: str) -> np.ndarray:
     profile = PROFILES[profile_name]
     raw = table.raw[profile_name]
     if select == "pooled":
@@ -483,14 +508,15 @@ class LooResult:
     held_norm: np.ndarray  # (S,) normalised (NaN without windows)
 
 
-def leave_one_out(table: ScoreTable, profile_name: str = "standard", select: str = "pooled") -> LooResult:
+def leave_one_out(table: ScoreTable, profile_name: str = "standard", select: str = "pooled",
+                  max_false_per_year: float | None = None) -> LooResult:
     """For each series: the grid point that is best over all other series, and the series' score there."""
     S = len(table.series)
     chosen = np.zeros(S, dtype=np.int64)
     for si in range(S):
         mask = np.ones(S, dtype=bool)
         mask[si] = False
-        chosen[si] = choose(objective(table, profile_name, mask, select)) if S > 1 else 0
+        chosen[si] = choose(objective(table, profile_name, mask, select, max_false_per_year)) if S > 1 else 0
     held_raw = table.raw[profile_name][chosen, np.arange(S)]
     held_norm = normalised(held_raw, table.windows, PROFILES[profile_name])
     return LooResult(profile_name, chosen, held_raw, held_norm)
@@ -569,9 +595,9 @@ def synthetic_stats(table: ScoreTable, point_of: np.ndarray) -> dict[str, dict[s
 
 
 def report(detector: Detector, table: ScoreTable, select: str = "pooled", per_series: bool = False,
-           default_index: int | None = None) -> dict[str, Any]:
+           default_index: int | None = None, max_false_per_year: float | None = None) -> dict[str, Any]:
     """Print the leave-one-out report; return its figures."""
-    loo = {name: leave_one_out(table, name, select) for name in PROFILE_NAMES}
+    loo = {name: leave_one_out(table, name, select, max_false_per_year) for name in PROFILE_NAMES}
     summary = loo_summary(table, loo)
     print(f"\nleave-one-series-out ({select} selection over the other series; selection and score in each profile):")
     head = "".join(f"  {SHORT[n]:>8s} {'mean':>7s}{'worst':>7s}{'pooled':>7s}" for n in PROFILE_NAMES)
@@ -587,13 +613,19 @@ def report(detector: Detector, table: ScoreTable, select: str = "pooled", per_se
     print("standard-profile choices over the folds: " + ", ".join(
         f"#{i} x{c}" for i, c in sorted(enumerate(counts), key=lambda t: -t[1]) if c))
 
-    all_scores = objective(table, "standard", np.ones(len(table.series), dtype=bool), select)
+    all_scores = objective(table, "standard", np.ones(len(table.series), dtype=bool), select, max_false_per_year)
     best = choose(all_scores)
     figures: dict[str, Any] = {"detector": detector.name, "points": table.points, "select": select,
                                "loo": summary, "loo_chosen": std.chosen.tolist()}
     order = np.argsort(-np.nan_to_num(all_scores, nan=-np.inf), kind="stable")
     print(f"\nall-series standard score per grid point (best 5 of {len(table.points)}): " + "; ".join(
         f"#{i} {all_scores[i]:.1f}" for i in order[:5]))
+
+    if any(s.group == "synthetic" for s in table.series) and len(table.points) > 1:
+        print("synthetic sparse recall / quiet false episodes per series-year, per grid point: " + "; ".join(
+            f"#{i} {st['sparse (with outages)']['recall']:.2f}/{st['quiet (all)']['false_per_year']:.1f}"
+            for i, st in ((i, synthetic_stats(table, np.full(len(table.series), i))) for i in range(len(table.points)))
+            if "sparse (with outages)" in st and "quiet (all)" in st))
 
     def show_point(title: str, pi: int) -> dict[str, Any]:
         res = at_point(table, pi)
@@ -649,6 +681,9 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--per-series", action="store_true")
+    parser.add_argument("--max-false-per-year", type=float, default=None,
+                        help="only grid points whose quiet series (of the training folds) raise at most this many "
+                             "false alert episodes per series-year are eligible")
     parser.add_argument("--json", type=Path, help="write the figures as JSON")
     args = parser.parse_args()
 
@@ -668,7 +703,7 @@ def main() -> None:
     table = score_table(series, points, alerts)
     default_canon = detector.canonical({})
     default_index = next((i for i, p in enumerate(points) if detector.canonical(p) == default_canon), None)
-    figures = report(detector, table, args.select, args.per_series, default_index)
+    figures = report(detector, table, args.select, args.per_series, default_index, args.max_false_per_year)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=float) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")

@@ -36,12 +36,18 @@ def daily_peak_series(days: int, seed: int = 1) -> np.ndarray:
 def test_flat_poisson_with_injected_spike_alerts_there_only(seed: int) -> None:
     rng = np.random.default_rng(seed)
     counts = rng.poisson(20, 10 * DAY).astype(float)
-    counts[2000] = 80
+    counts[2000:2002] = 80  # ten minutes at four times the level
     result = score_counts(grid(len(counts)), counts)
-    assert np.flatnonzero(result.alert).tolist() == [2000]
-    assert result.anomaly_score[2000] >= 0.5
-    assert np.delete(result.anomaly_score, 2000).max() < 0.5
-    assert result.pvalue[2000] < 1e-6
+    assert np.flatnonzero(result.alert).tolist() == [2001]  # the second interval completes the ten-minute run
+    assert result.anomaly_score[2001] >= 0.5
+    assert result.anomaly_score[:2001].max() < 0.5 and result.anomaly_score[2001 + 24 :].max() < 0.5
+    assert result.pvalue[2001] < 1e-6
+    # one interval alone is a burst, not an alert (run_minutes); with one-interval runs it alerts at once
+    burst = counts.copy()
+    burst[2001] = counts[2002]
+    assert score_counts(grid(len(burst)), burst).alert.sum() == 0
+    one = dataclasses.replace(DEFAULT_PARAMS, run_minutes=0.0)
+    assert np.flatnonzero(score_counts(grid(len(burst)), burst, params=one).alert).tolist() == [2000]
     # the expectation tracks the level
     assert np.median(result.expected[DAY:]) == pytest.approx(20, rel=0.1)
 
@@ -69,8 +75,8 @@ def test_short_sparse_series_does_not_alarm_on_first_posts() -> None:
     counts = np.zeros(3 * DAY)
     counts[[700, 701, 800]] = [1, 2, 1]  # three quiet days, then a few posts: below min_count
     assert score_counts(grid(len(counts)), counts).alert.sum() == 0
-    counts[800] = 12  # but a real burst after quiet days is an incident
-    assert score_counts(grid(len(counts)), counts).alert[800] == 1
+    counts[800] = 12  # but a real burst after quiet days is an incident (the one-hour window holds min_count posts)
+    assert np.flatnonzero(score_counts(grid(len(counts)), counts).alert).tolist() == [800]
 
 
 def test_daily_seasonality_is_learned() -> None:
@@ -91,7 +97,7 @@ def test_refractory_gives_one_alert_per_episode() -> None:
     counts[1000:1036] += 80  # a three-hour outage
     result = score_counts(grid(len(counts)), counts)
     assert result.anomalous[1000:1036].sum() > 3
-    assert result.alert[1000:1036].tolist().index(1) == 0  # alerted at onset
+    assert result.alert[1000:1036].tolist().index(1) <= 1  # alerted at onset (the run of two intervals)
     assert result.alert.sum() == 1
 
 
@@ -109,7 +115,7 @@ def test_baseline_is_robust_to_a_past_outage() -> None:
 def test_batch_equals_single_series() -> None:
     rng = np.random.default_rng(6)
     batch = rng.poisson([[0.3], [5.0], [40.0]], (3, 4 * DAY)).astype(float)
-    batch[1, 900] = 60
+    batch[1, 900] = 60  # one interval: the one-hour window sees it at once
     batch[2, 300:340] = np.nan  # one series misses a few intervals
     ts = grid(batch.shape[1])
     prior = rng.uniform(0, 10, batch.shape)
@@ -174,8 +180,8 @@ def test_default_params_are_fixed() -> None:
 
 @pytest.mark.parametrize("seed", [0, 2])
 def test_slow_sustained_rise_is_caught_by_the_seasonal_test(seed: int) -> None:
-    """A rise to twice the usual level built up over six hours: the adaptive level absorbs it, the same hour on
-    previous days does not."""
+    """A rise to twice the usual level built up over six hours: the adaptive level absorbs it within the hour, the
+    same hour on previous days and the day-scale window do not."""
     rng = np.random.default_rng(seed)
     n = 10 * DAY
     t = np.arange(n)
@@ -184,7 +190,8 @@ def test_slow_sustained_rise_is_caught_by_the_seasonal_test(seed: int) -> None:
     ramp = np.clip((t - start) / 72, 0, 1) * (t < start + 192)  # six hours up, then ten at 2x
     counts = rng.poisson(lam * (1 + ramp)).astype(float)
     with_seasonal = score_counts(grid(n), counts)
-    without = score_counts(grid(n), counts, params=dataclasses.replace(DEFAULT_PARAMS, seasonal_halflife_days=0.0))
+    without = score_counts(grid(n), counts, params=dataclasses.replace(DEFAULT_PARAMS, seasonal_halflife_days=0.0,
+                                                                       burst_hours=(1.0,)))
     assert with_seasonal.alert[start : start + 192].sum() >= 1
     assert without.alert[start : start + 192].sum() == 0
     assert with_seasonal.alert[2 * DAY : 8 * DAY].sum() == 0  # and the ordinary days before stay quiet
@@ -237,7 +244,7 @@ def test_weekend_dip_is_learned_after_a_few_weeks() -> None:
         weekdays = late & (weekday < 5)
         assert result.expected[weekend].mean() < 0.5 * result.expected[weekdays].mean()
         assert result.expected[weekend].mean() < 0.9 * without.expected[weekend].mean()
-    assert late_without >= 12
+    assert late_without >= 9  # at least half of the 18 late Mondays
     assert 3 * late_with <= late_without
 
 
@@ -269,3 +276,27 @@ def test_weekday_factors_are_causal_and_batch_equals_single() -> None:
     together = score_counts(ts, batch)
     for i in range(3):
         np.testing.assert_allclose(together.expected[i], score_counts(ts, batch[i]).expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_day_scale_rise_of_a_sparse_series_alerts(seed: int) -> None:
+    """Four posts a day; an outage brings 20 more over half a day, one every 35 minutes. No hour holds
+    ``min_count`` posts, so only the one-day window can see it, and it does; without the rise the series is quiet."""
+    rng = np.random.default_rng(seed)
+    n = 21 * DAY
+    quiet = rng.poisson(np.full(n, 4.0 / DAY)).astype(float)
+    start = 15 * DAY + 96
+    counts = quiet.copy()
+    counts[start : start + DAY // 2 : 7] += 1.0  # 21 posts over 12 hours
+    assert trailing_sum(counts, 12)[start : start + DAY // 2].max() < DEFAULT_PARAMS.min_count
+    result = score_counts(grid(n), counts)
+    hourly_only = score_counts(grid(n), counts, params=dataclasses.replace(DEFAULT_PARAMS, burst_hours=(1.0,)))
+    assert result.alert[start : start + DAY // 2].sum() == 1  # during the rise
+    assert result.alert[2 * DAY : start].sum() == 0
+    assert hourly_only.alert[start : start + DAY].sum() == 0
+    assert score_counts(grid(n), quiet).alert[2 * DAY :].sum() == 0
+    # hourly counts of the same series: the day-scale window works at any interval
+    hourly = counts.reshape(-1, 12).sum(axis=1)
+    ts_h = np.datetime64("2025-01-01T00:00", "ns") + np.arange(len(hourly)) * np.timedelta64(3600, "s")
+    alerts_h = score_counts(ts_h, hourly).alert
+    assert alerts_h[start // 12 : (start + DAY // 2) // 12 + 1].sum() == 1 and alerts_h[48 : start // 12].sum() == 0

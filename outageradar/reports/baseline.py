@@ -26,7 +26,7 @@ Components (counts, the default "multiplicative" kind):
 - **Overdispersion** ``alpha`` of a negative binomial (``Var = mu + alpha mu^2``), estimated online by the weighted
   moment estimator ``sum((y - mu)^2 - mu) / sum(mu^2)`` over ``dispersion_halflife_hours`` (with ``y`` winsorised at
   ``dispersion_winsor_sd``) and shrunk towards ``alpha_prior`` while few observations are in.
-- **Robustness to past outages**: every update uses ``min(y, expected + winsor_sd * sd)`` (after the first
+- **Robustness to past outages**: every update uses ``min(y, expected + max(winsor_sd * sd, 1))`` (after the first
   ``warmup_hours``), so an outage spike moves the baseline only by a bounded amount per interval.
 
 The "additive" kind (real-valued series such as CPU or temperature) uses the same profile, an additive level offset
@@ -233,8 +233,9 @@ def online_baseline(
         var_out[t] = var
         if t >= warm:
             sd = np.sqrt(var)
-            yc = np.minimum(y, mu + p.winsor_sd * sd)
-            yd = np.minimum(y, mu + p.dispersion_winsor_sd * sd)
+            one = 0.0 if additive else 1.0  # a count is never clipped below mu + 1: one post is not an outlier
+            yc = np.minimum(y, mu + np.maximum(p.winsor_sd * sd, one))
+            yd = np.minimum(y, mu + np.maximum(p.dispersion_winsor_sd * sd, one))
             if additive:
                 yc = np.maximum(yc, mu - p.winsor_sd * sd)
                 yd = np.maximum(yd, mu - p.dispersion_winsor_sd * sd)
@@ -360,8 +361,9 @@ def _scalar_loop(
             continue
         if t >= warm:
             sd = math.sqrt(var)
-            yc = min(y, mu + p.winsor_sd * sd)
-            yd = min(y, mu + p.dispersion_winsor_sd * sd)
+            one = 0.0 if additive else 1.0  # as in the vector loop
+            yc = min(y, mu + max(p.winsor_sd * sd, one))
+            yd = min(y, mu + max(p.dispersion_winsor_sd * sd, one))
             if additive:
                 yc = max(yc, mu - p.winsor_sd * sd)
                 yd = max(yd, mu - p.dispersion_winsor_sd * sd)

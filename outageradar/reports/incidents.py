@@ -8,7 +8,9 @@ the day and ``region_history_days`` before it. Every series goes through the sam
 expectation is the service's expected total times the region's recent share of it (smoothed), so a region with little
 history does not alarm on its first posts, and a region that is normally silent stands out when it is not.
 
-A service's anomalous buckets (in any of its series) that lie within ``merge_gap`` of each other form one **episode**.
+A service's anomalous buckets (in any of its series; the spike test's ``extent``: anomalous at some time scale, with
+the bucket's last hour itself raised, so the day-scale window's memory of a burst does not stretch an incident)
+that lie within ``merge_gap`` of each other form one **episode**.
 Each episode becomes an incident with start (first anomalous bucket), end (last anomalous bucket + one bucket), peak,
 the regions that spiked with their report counts and expectations, the problem types and a few sample posts.
 
@@ -269,7 +271,7 @@ def _score(buckets, counts, prior, params: IncidentParams) -> _Scores:
         p = None if prior is None else prior[lo:lo + params.chunk]
         parts.append(score_counts(buckets, counts[lo:lo + params.chunk], prior_expected=p, params=params.spike))
     return _Scores(np.vstack([x.expected for x in parts]), np.vstack([x.pvalue for x in parts]),
-                   np.vstack([x.anomalous for x in parts]))
+                   np.vstack([x.extent for x in parts]))
 
 
 def _episodes(idx: np.ndarray, gap: int) -> list[tuple[int, int]]:
