@@ -300,3 +300,24 @@ def test_day_scale_rise_of_a_sparse_series_alerts(seed: int) -> None:
     ts_h = np.datetime64("2025-01-01T00:00", "ns") + np.arange(len(hourly)) * np.timedelta64(3600, "s")
     alerts_h = score_counts(ts_h, hourly).alert
     assert alerts_h[start // 12 : (start + DAY // 2) // 12 + 1].sum() == 1 and alerts_h[48 : start // 12].sum() == 0
+
+
+def test_online_model_one_interval_at_a_time_equals_the_series_function() -> None:
+    """river style: predict_one before each observation, learn_one after it, end_day at midnight."""
+    from outageradar.reports.baseline import OnlineBaseline, hour_bins, weekday_days
+
+    counts = weekend_dip_series(3, 9)
+    counts[5000:5010] = np.nan
+    ts = grid(len(counts))
+    whole = online_baseline(ts, counts, 300.0)
+    bins, n_bins, per_bin_day = hour_bins(ts, 300.0)
+    wdays, day_no, steps_day = weekday_days(ts, 300.0)
+    model = OnlineBaseline(300.0, n_bins, per_bin_day, DEFAULT_PARAMS.baseline, steps_day=steps_day)
+    got = []
+    for t, y in enumerate(counts.tolist()):
+        if t and day_no[t] != day_no[t - 1]:
+            model.end_day(int(wdays[t - 1]))
+        got.append(model.predict_one(int(bins[t]), int(wdays[t]))[0])
+        if y == y:
+            model.learn_one(y)
+    np.testing.assert_array_equal(np.array(got), whole.expected)

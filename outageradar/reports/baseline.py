@@ -1,7 +1,8 @@
 """Online, outage-robust baseline ("what count is normal now?") for series in fixed intervals.
 
-The model is a robust, causal Holt-Winters-like recursion run one interval at a time (vectorised over series, so a
-batch of ``m`` series costs one pass over time; a single series runs the same arithmetic on Python floats). Before
+The model is a robust, causal Holt-Winters-like recursion run one interval at a time: :class:`OnlineBaseline`, an
+online model in the river style (``predict_one`` / ``learn_one``), vectorised over series so a batch of ``m`` series
+costs one pass over time; a single series runs the same definition on Python floats. Before
 observing ``y_t`` it predicts ``expected_t`` and a variance from state that has only seen ``y_0 .. y_{t-1}``; then it
 updates the state with a *winsorised* ``y_t``.
 
@@ -114,6 +115,160 @@ def weekday_days(timestamps: np.ndarray, interval_s: float) -> tuple[np.ndarray,
     return (day + 3) % 7, day, SECONDS_PER_DAY / interval_s  # 1970-01-01 was a Thursday
 
 
+class _FloatOps:
+    """The step's arithmetic on Python floats: one series runs about ten times faster than on length-1 arrays."""
+
+    minimum = staticmethod(min)
+    maximum = staticmethod(max)
+    sqrt = staticmethod(math.sqrt)
+
+    @staticmethod
+    def where(cond, a, b):
+        return a if cond else b
+
+
+class OnlineBaseline:
+    """The baseline as an online model in the river style: :meth:`predict_one` before an observation, then
+    :meth:`learn_one` with it (and :meth:`end_day` when a calendar day ends).
+
+    One definition of the recursion serves one series (``m=None``: the state is Python floats) and a batch of ``m``
+    series sharing the timestamps (the state is arrays of shape ``(m,)``); the arithmetic is the same, so a series
+    scores identically alone and in a batch. :func:`online_baseline` drives it over a whole series.
+
+    ``n_bins`` time-of-day bins with ``per_bin_day`` observations per bin per day, ``steps_day`` intervals per day,
+    and ``weekdays``: whether day-of-week factors are learned (never for the additive kind).
+    """
+
+    def __init__(self, interval_s: float, n_bins: int, per_bin_day: float, params: BaselineParams = BaselineParams(),
+                 kind: Kind = "multiplicative", m: int | None = None, steps_day: float = 1.0,
+                 weekdays: bool = True) -> None:
+        p = self.params = params
+        self.additive = kind == "additive"
+        self.m = m
+        self.ops = np if m is not None else _FloatOps
+        self.d_prof = 0.5 ** (1.0 / (per_bin_day * p.profile_halflife_days))
+        self.d_glob = _decay(interval_s, p.global_halflife_hours * 3600)
+        self.d_lvl = _decay(interval_s, p.level_halflife_hours * 3600)
+        self.d_disp = _decay(interval_s, p.dispersion_halflife_hours * 3600)
+        self.warm = int(math.ceil(p.warmup_hours * 3600 / interval_s))
+        weekly = weekdays and p.weekday_halflife_weeks > 0 and not self.additive
+        self.d_week = 0.5 ** (1.0 / p.weekday_halflife_weeks) if weekly else 0.0
+        # weight of weekday observations needed (every weekday seen in weekday_min_weeks weeks, 90% of each day)
+        self.need = 0.9 * sum(self.d_week**k for k in range(int(math.ceil(p.weekday_min_weeks)))) if weekly else 0.0
+        self.steps_day = steps_day if weekly else 1.0
+        self.k_day = p.weekday_prior_days * self.steps_day  # pseudo-days of expectation (in intervals) at factor 1
+        zero = (lambda: np.zeros(m)) if m is not None else (lambda: 0.0)
+        self.prof_n = np.zeros((n_bins, m)) if m is not None else [0.0] * n_bins
+        self.prof_w = np.zeros((n_bins, m)) if m is not None else [0.0] * n_bins
+        self.glob_n, self.glob_w = zero(), zero()
+        self.lvl_n, self.lvl_d = zero(), zero()  # lvl_d: recent expectation (multiplicative) or weight (additive)
+        self.disp_n, self.disp_d, self.disp_w = zero(), zero(), zero()
+        self.day_n, self.day_d, self.day_c = zero(), zero(), zero()  # the current day's sums and observed intervals
+        cols = m if m is not None else 1
+        self.wk_n = np.zeros((7, cols))  # per weekday, forgetting over weeks: counts, expectations, observed days
+        self.wk_d = np.zeros((7, cols))
+        self.wk_c = np.zeros((7, cols))
+        self.fac = np.ones((7, m)) if m is not None else [1.0] * 7  # weekday factors (1 for the additive kind)
+        self.t = -1  # index of the current interval
+        self._pending: tuple = ()
+
+    _FIELDS = ("glob_n", "glob_w", "lvl_n", "lvl_d", "disp_n", "disp_d", "disp_w", "day_n", "day_d", "day_c")
+
+    def end_day(self, weekday: int) -> None:
+        """Fold the day that just ended (its ``weekday``) into its weekday's totals and re-estimate the factors."""
+        if self.d_week == 0.0:
+            return
+        one = self.m is None
+        d = self.d_week
+        self.wk_n[weekday] = d * self.wk_n[weekday] + self.day_n
+        self.wk_d[weekday] = d * self.wk_d[weekday] + self.day_d
+        self.wk_c[weekday] = d * self.wk_c[weekday] + self.day_c / self.steps_day
+        zero = 0.0 if one else np.zeros(self.m)
+        self.day_n, self.day_d, self.day_c = zero, zero, zero
+        # numpy arithmetic for both representations (a mean over 7 rows, then one division), so they agree exactly
+        glob_n = np.atleast_1d(self.glob_n)
+        glob_w = np.atleast_1d(self.glob_w)
+        c = self.k_day * (glob_n / np.maximum(glob_w, 1e-12)) + self.params.level_pseudo_count
+        fac = (self.wk_n + c) / (self.wk_d + c)
+        fac /= fac.mean(axis=0)
+        fac = np.where(self.wk_c.min(axis=0) >= self.need, fac, 1.0)
+        self.fac = fac[:, 0].tolist() if one else fac
+
+    def predict_one(self, b: int, weekday: int, prior=None):
+        """``(expected, variance, alpha)`` of the next interval (time-of-day bin ``b``), from the state alone."""
+        p, ops = self.params, self.ops
+        self.t += 1
+        f = self.fac[weekday]
+        if prior is not None:
+            target = prior if self.additive else prior / f
+        else:
+            target = self.glob_n / ops.maximum(self.glob_w, 1e-12)
+        prof = (self.prof_n[b] + p.profile_prior_obs * target) / (self.prof_w[b] + p.profile_prior_obs)
+        if self.additive:
+            mu = prof + self.lvl_n / (self.lvl_d + 1.0)
+            var = ops.where(self.disp_w > 0, self.disp_n / ops.maximum(self.disp_w, 1e-12), math.inf)
+            var = ops.maximum(var, 1e-12 * (1.0 + mu * mu))
+            alpha = 0.0
+            pf = prof
+        else:
+            pf = prof * f
+            c_lvl = p.level_pseudo_count
+            mu = ops.maximum(pf * ((self.lvl_n + c_lvl) / (self.lvl_d + c_lvl)), p.min_expected)
+            w = self.disp_w / (self.disp_w + p.dispersion_prior_obs)
+            a_hat = self.disp_n / ops.maximum(self.disp_d, 1e-12)
+            alpha = ops.minimum(ops.maximum(w * a_hat + (1.0 - w) * p.alpha_prior, p.alpha_min), p.alpha_max)
+            var = mu + alpha * mu * mu
+        self._pending = (b, f, prof, pf, mu, var)
+        return mu, var, alpha
+
+    def learn_one(self, y, ok=None) -> None:
+        """Update the state with the observation ``y`` of the interval just predicted. For a batch, ``ok`` marks the
+        series that observed it (the others' state stays as it is); one series that missed it is not passed here."""
+        if ok is not None:
+            b = self._pending[0]
+            old = (self.prof_n[b].copy(), self.prof_w[b].copy(), *(getattr(self, k) for k in self._FIELDS))
+            self._learn(np.where(ok, y, 0.0))
+            self.prof_n[b] = np.where(ok, self.prof_n[b], old[0])
+            self.prof_w[b] = np.where(ok, self.prof_w[b], old[1])
+            for k, prev in zip(self._FIELDS, old[2:]):
+                setattr(self, k, np.where(ok, getattr(self, k), prev))
+            return
+        self._learn(y)
+
+    def _learn(self, y) -> None:
+        p, ops = self.params, self.ops
+        b, f, prof, pf, mu, var = self._pending
+        if self.t >= self.warm:
+            sd = ops.sqrt(var)
+            one = 0.0 if self.additive else 1.0  # a count is never clipped below mu + 1: one post is not an outlier
+            yc = ops.minimum(y, mu + ops.maximum(p.winsor_sd * sd, one))
+            yd = ops.minimum(y, mu + ops.maximum(p.dispersion_winsor_sd * sd, one))
+            if self.additive:
+                yc = ops.maximum(yc, mu - p.winsor_sd * sd)
+                yd = ops.maximum(yd, mu - p.dispersion_winsor_sd * sd)
+        else:
+            yc = yd = y
+        r = yd - mu
+        ys = yc if self.additive else yc / f  # the count with the weekday effect taken out
+        self.prof_n[b] = self.d_prof * self.prof_n[b] + ys
+        self.prof_w[b] = self.d_prof * self.prof_w[b] + 1.0
+        self.glob_n = self.d_glob * self.glob_n + ys
+        self.glob_w = self.d_glob * self.glob_w + 1.0
+        if self.additive:
+            self.lvl_n = self.d_lvl * self.lvl_n + (yc - prof)
+            self.lvl_d = self.d_lvl * self.lvl_d + 1.0
+            self.disp_n = self.d_disp * self.disp_n + r * r
+        else:
+            self.lvl_n = self.d_lvl * self.lvl_n + yc
+            self.lvl_d = self.d_lvl * self.lvl_d + pf
+            self.disp_n = self.d_disp * self.disp_n + (r * r - mu)
+            self.disp_d = self.d_disp * self.disp_d + mu * mu
+            self.day_n = self.day_n + yc
+            self.day_d = self.day_d + prof
+        self.day_c = self.day_c + 1.0
+        self.disp_w = self.d_disp * self.disp_w + 1.0
+
+
 def online_baseline(
     timestamps: np.ndarray,
     values: np.ndarray,
@@ -122,7 +277,8 @@ def online_baseline(
     params: BaselineParams = BaselineParams(),
     kind: Kind = "multiplicative",
 ) -> Baseline:
-    """Causal baseline of one series ``(n,)`` or a batch ``(m, n)`` sharing regular ``timestamps`` ``interval_s`` apart.
+    """Causal baseline of one series ``(n,)`` or a batch ``(m, n)`` sharing regular ``timestamps`` ``interval_s`` apart:
+    :class:`OnlineBaseline` run over every interval.
 
     ``prior_expected`` (same shape as ``values``, or ``(n,)`` for a batch) replaces the series' own overall mean as the
     target that thin time-of-day bins are shrunk to, and is the prediction before any history exists.
@@ -136,256 +292,43 @@ def online_baseline(
     prior = None
     if prior_expected is not None:
         prior = np.broadcast_to(np.atleast_2d(np.asarray(prior_expected, dtype=float)), (m, n))
-    additive = kind == "additive"
-    p = params
     bins, n_bins, per_bin_day = hour_bins(timestamps, interval_s)
-    d_prof = 0.5 ** (1.0 / (per_bin_day * p.profile_halflife_days))
-    d_glob = _decay(interval_s, p.global_halflife_hours * 3600)
-    d_lvl = _decay(interval_s, p.level_halflife_hours * 3600)
-    d_disp = _decay(interval_s, p.dispersion_halflife_hours * 3600)
-    warm = int(math.ceil(p.warmup_hours * 3600 / interval_s))
-    k_prof = p.profile_prior_obs
-    c_lvl = p.level_pseudo_count
-    # day-of-week: the weekday of each point and where a day ends (its totals then update that weekday's factor)
-    wd_info = weekday_days(timestamps, interval_s) if p.weekday_halflife_weeks > 0 and not additive else None
+    wd_info = weekday_days(timestamps, interval_s)
+    flush = np.zeros(n, dtype=bool)
     if wd_info is None:
-        wdays = np.zeros(n, dtype=np.int64)
-        flush = np.zeros(n, dtype=bool)
-        steps_day = 1.0
-        d_week = 0.0
+        wdays, steps_day = np.zeros(n, dtype=np.int64), 1.0
     else:
         wdays, day_no, steps_day = wd_info
-        flush = np.zeros(n, dtype=bool)
         flush[1:] = day_no[1:] != day_no[:-1]
-        d_week = 0.5 ** (1.0 / p.weekday_halflife_weeks)
-    # weight of weekday observations needed (every weekday seen in weekday_min_weeks weeks, 90% of each day observed)
-    need = 0.9 * sum(d_week**k for k in range(int(math.ceil(p.weekday_min_weeks)))) if wd_info is not None else 0.0
-    k_day = p.weekday_prior_days * steps_day  # pseudo-days of expectation (in intervals) at factor 1
-    if m == 1:  # one series: the same recursion on Python floats is ~10x faster than on length-1 arrays
-        exp1, var1, alpha1 = _scalar_loop(
-            Y[0].tolist(), None if prior is None else prior[0].tolist(), bins.tolist(), n_bins, additive, p,
-            (d_prof, d_glob, d_lvl, d_disp, d_week), warm, wdays.tolist(), flush.tolist(), k_day, need, steps_day,
-        )
-        if single:
-            return Baseline(exp1, var1, alpha1)
-        return Baseline(exp1[None, :], var1[None, :], alpha1[None, :])
-    valid_all = ~np.isnan(Y)
-    col_ok = valid_all.all(axis=0)
-    YT = np.ascontiguousarray(Y.T)  # (n, m): row t holds every series' value at t
-    VT = np.ascontiguousarray(valid_all.T)
-    PT = None if prior is None else np.ascontiguousarray(prior.T)
-
-    prof_n = np.zeros((n_bins, m))
-    prof_w = np.zeros((n_bins, m))
-    glob_n = np.zeros(m)
-    glob_w = np.zeros(m)
-    lvl_n = np.zeros(m)
-    lvl_d = np.zeros(m)  # multiplicative: recent expectation (profile x weekday factor); additive: recent weight
-    disp_n = np.zeros(m)
-    disp_d = np.zeros(m)
-    disp_w = np.zeros(m)
-    wk_n = np.zeros((7, m))  # per weekday, forgetting over weeks: counts ...
-    wk_d = np.zeros((7, m))  # ... profile expectations ...
-    wk_c = np.zeros((7, m))  # ... and observed days
-    fac = np.ones((7, m))  # weekday factors (stay 1 for the additive kind)
-    day_n = np.zeros(m)  # the current day's sums
-    day_d = np.zeros(m)
-    day_c = np.zeros(m)  # the current day's observed intervals
-    exp_out = np.empty((n, m))
-    var_out = np.empty((n, m))
-    alpha_out = np.zeros((n, m))
-    alpha0 = p.alpha_prior
-    for t in range(n):
-        if flush[t]:  # a day ended: fold its totals into its weekday, then re-estimate the seven factors
-            w_prev = wdays[t - 1]
-            wk_n[w_prev] = d_week * wk_n[w_prev] + day_n
-            wk_d[w_prev] = d_week * wk_d[w_prev] + day_d
-            wk_c[w_prev] = d_week * wk_c[w_prev] + day_c / steps_day
-            day_n = np.zeros(m)
-            day_d = np.zeros(m)
-            day_c = np.zeros(m)
-            c = k_day * (glob_n / np.maximum(glob_w, 1e-12)) + c_lvl
-            fac = (wk_n + c) / (wk_d + c)
-            fac /= fac.mean(axis=0)
-            fac = np.where(wk_c.min(axis=0) >= need, fac, 1.0)
-        b = bins[t]
-        f = fac[wdays[t]]
-        y = YT[t]
-        if PT is not None:
-            target = PT[t] if additive else PT[t] / f
-        else:
-            target = glob_n / np.maximum(glob_w, 1e-12)
-        prof = (prof_n[b] + k_prof * target) / (prof_w[b] + k_prof)
-        if additive:
-            mu = prof + lvl_n / (lvl_d + 1.0)
-            resid_var = disp_n / np.maximum(disp_w, 1e-12)
-            var = np.where(disp_w > 0, resid_var, np.inf)
-            var = np.maximum(var, 1e-12 * (1.0 + mu * mu))
-        else:
-            pf = prof * f
-            mu = np.maximum(pf * ((lvl_n + c_lvl) / (lvl_d + c_lvl)), p.min_expected)
-            w = disp_w / (disp_w + p.dispersion_prior_obs)
-            a_hat = disp_n / np.maximum(disp_d, 1e-12)
-            alpha = np.minimum(np.maximum(w * a_hat + (1.0 - w) * alpha0, p.alpha_min), p.alpha_max)
-            var = mu + alpha * mu * mu
-            alpha_out[t] = alpha
-        exp_out[t] = mu
-        var_out[t] = var
-        if t >= warm:
-            sd = np.sqrt(var)
-            one = 0.0 if additive else 1.0  # a count is never clipped below mu + 1: one post is not an outlier
-            yc = np.minimum(y, mu + np.maximum(p.winsor_sd * sd, one))
-            yd = np.minimum(y, mu + np.maximum(p.dispersion_winsor_sd * sd, one))
-            if additive:
-                yc = np.maximum(yc, mu - p.winsor_sd * sd)
-                yd = np.maximum(yd, mu - p.dispersion_winsor_sd * sd)
-        else:
-            yc = y
-            yd = y
-        if not col_ok[t]:  # some series miss this interval: leave their state untouched
-            ok = VT[t]
-            yc = np.where(ok, yc, 0.0)
-            yd = np.where(ok, yd, 0.0)
-            old = [prof_n[b].copy(), prof_w[b].copy(), glob_n, glob_w, lvl_n, lvl_d, disp_n, disp_d, disp_w,
-                   day_n, day_d, day_c]
-        else:
-            ok = None
-        r = yd - mu
-        ys = yc if additive else yc / f  # the count with the weekday effect taken out
-        prof_n[b] *= d_prof
-        prof_n[b] += ys
-        prof_w[b] *= d_prof
-        prof_w[b] += 1.0
-        glob_n = d_glob * glob_n + ys
-        glob_w = d_glob * glob_w + 1.0
-        if additive:
-            lvl_n = d_lvl * lvl_n + (yc - prof)
-            lvl_d = d_lvl * lvl_d + 1.0
-            disp_n = d_disp * disp_n + r * r
-        else:
-            lvl_n = d_lvl * lvl_n + yc
-            lvl_d = d_lvl * lvl_d + pf
-            disp_n = d_disp * disp_n + (r * r - mu)
-            disp_d = d_disp * disp_d + mu * mu
-            day_n = day_n + yc
-            day_d = day_d + prof
-        day_c = day_c + 1.0
-        disp_w = d_disp * disp_w + 1.0
-        if ok is not None:
-            prof_n[b] = np.where(ok, prof_n[b], old[0])
-            prof_w[b] = np.where(ok, prof_w[b], old[1])
-            glob_n, glob_w, lvl_n, lvl_d, disp_n, disp_d, disp_w, day_n, day_d, day_c = (
-                np.where(ok, new, prev)
-                for new, prev in zip(
-                    (glob_n, glob_w, lvl_n, lvl_d, disp_n, disp_d, disp_w, day_n, day_d, day_c), old[2:]
-                )
-            )
+    model = OnlineBaseline(interval_s, n_bins, per_bin_day, params, kind, None if m == 1 else m, steps_day,
+                           weekdays=wd_info is not None)
+    exp_out, var_out, alpha_out = np.empty((n, m)), np.empty((n, m)), np.zeros((n, m))
+    bins_l, wdays_l, flush_l = bins.tolist(), wdays.tolist(), flush.tolist()
+    if m == 1:
+        ys = Y[0].tolist()
+        priors = None if prior is None else prior[0].tolist()
+        e1, v1, a1 = exp_out[:, 0], var_out[:, 0], alpha_out[:, 0]
+        for t in range(n):
+            if flush_l[t]:
+                model.end_day(wdays_l[t - 1])
+            e1[t], v1[t], a1[t] = model.predict_one(bins_l[t], wdays_l[t], None if priors is None else priors[t])
+            y = ys[t]
+            if y == y:  # NaN: unobserved, the state stays as it is
+                model.learn_one(y)
+    else:
+        YT = np.ascontiguousarray(Y.T)  # (n, m): row t holds every series' value at t
+        VT = ~np.isnan(YT)
+        col_ok = VT.all(axis=1)
+        PT = None if prior is None else np.ascontiguousarray(prior.T)
+        for t in range(n):
+            if flush_l[t]:
+                model.end_day(wdays_l[t - 1])
+            exp_out[t], var_out[t], alpha_out[t] = model.predict_one(bins_l[t], wdays_l[t],
+                                                                     None if PT is None else PT[t])
+            model.learn_one(YT[t], None if col_ok[t] else VT[t])
 
     def shape(a: np.ndarray) -> np.ndarray:
         out = a.T
         return np.ascontiguousarray(out[0] if single else out)
 
     return Baseline(shape(exp_out), shape(var_out), shape(alpha_out))
-
-
-def _scalar_loop(
-    ys: list[float],
-    priors: list[float] | None,
-    bins: list[int],
-    n_bins: int,
-    additive: bool,
-    p: BaselineParams,
-    decays: tuple[float, float, float, float, float],
-    warm: int,
-    wdays: list[int],
-    flush: list[bool],
-    k_day: float,
-    need: float,
-    steps_day: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The recursion of :func:`online_baseline` for a single series, on Python floats (identical arithmetic)."""
-    d_prof, d_glob, d_lvl, d_disp, d_week = decays
-    k_prof = p.profile_prior_obs
-    c_lvl = p.level_pseudo_count
-    alpha0 = p.alpha_prior
-    prof_n = [0.0] * n_bins
-    prof_w = [0.0] * n_bins
-    glob_n = glob_w = lvl_n = lvl_d = disp_n = disp_d = disp_w = 0.0
-    wk_n = [0.0] * 7
-    wk_d = [0.0] * 7
-    wk_c = [0.0] * 7
-    fac = [1.0] * 7
-    day_n = day_d = day_c = 0.0
-    n = len(ys)
-    exp_out = [0.0] * n
-    var_out = [0.0] * n
-    alpha_out = [0.0] * n
-    inf = math.inf
-    for t in range(n):
-        if flush[t]:
-            w_prev = wdays[t - 1]
-            wk_n[w_prev] = d_week * wk_n[w_prev] + day_n
-            wk_d[w_prev] = d_week * wk_d[w_prev] + day_d
-            wk_c[w_prev] = d_week * wk_c[w_prev] + day_c / steps_day
-            day_n = day_d = day_c = 0.0
-            # the same arithmetic as the vectorised path (numpy's mean over 7 rows, then one division or subtraction)
-            if min(wk_c) < need:
-                fac = [1.0] * 7
-            else:
-                c = k_day * (glob_n / max(glob_w, 1e-12)) + c_lvl
-                raw = (np.array(wk_n)[:, None] + c) / (np.array(wk_d)[:, None] + c)
-                fac = (raw / raw.mean(axis=0))[:, 0].tolist()
-        b = bins[t]
-        f = fac[wdays[t]]
-        y = ys[t]
-        if priors is not None:
-            target = priors[t] if additive else priors[t] / f
-        else:
-            target = glob_n / max(glob_w, 1e-12)
-        prof = (prof_n[b] + k_prof * target) / (prof_w[b] + k_prof)
-        if additive:
-            mu = prof + lvl_n / (lvl_d + 1.0)
-            var = disp_n / max(disp_w, 1e-12) if disp_w > 0 else inf
-            var = max(var, 1e-12 * (1.0 + mu * mu))
-        else:
-            pf = prof * f
-            mu = max(pf * ((lvl_n + c_lvl) / (lvl_d + c_lvl)), p.min_expected)
-            w = disp_w / (disp_w + p.dispersion_prior_obs)
-            a_hat = disp_n / max(disp_d, 1e-12)
-            alpha = min(max(w * a_hat + (1.0 - w) * alpha0, p.alpha_min), p.alpha_max)
-            var = mu + alpha * mu * mu
-            alpha_out[t] = alpha
-        exp_out[t] = mu
-        var_out[t] = var
-        if y != y:  # NaN: unobserved, the state stays as it is
-            continue
-        if t >= warm:
-            sd = math.sqrt(var)
-            one = 0.0 if additive else 1.0  # as in the vector loop
-            yc = min(y, mu + max(p.winsor_sd * sd, one))
-            yd = min(y, mu + max(p.dispersion_winsor_sd * sd, one))
-            if additive:
-                yc = max(yc, mu - p.winsor_sd * sd)
-                yd = max(yd, mu - p.dispersion_winsor_sd * sd)
-        else:
-            yc = yd = y
-        r = yd - mu
-        ysd = yc if additive else yc / f
-        prof_n[b] = d_prof * prof_n[b] + ysd
-        prof_w[b] = d_prof * prof_w[b] + 1.0
-        glob_n = d_glob * glob_n + ysd
-        glob_w = d_glob * glob_w + 1.0
-        if additive:
-            lvl_n = d_lvl * lvl_n + (yc - prof)
-            lvl_d = d_lvl * lvl_d + 1.0
-            disp_n = d_disp * disp_n + r * r
-        else:
-            lvl_n = d_lvl * lvl_n + yc
-            lvl_d = d_lvl * lvl_d + pf
-            disp_n = d_disp * disp_n + (r * r - mu)
-            disp_d = d_disp * disp_d + mu * mu
-            day_n += yc
-            day_d += prof
-        day_c += 1.0
-        disp_w = d_disp * disp_w + 1.0
-    return np.array(exp_out), np.array(var_out), np.array(alpha_out)
