@@ -39,8 +39,11 @@ As of a time. With ``as_of`` the detection uses only posts created up to that ti
 nothing later: the buckets before ``as_of``'s come from the rollups, that bucket from the posts themselves, and the
 reporters, problems and samples of an incident are cut at ``as_of`` too (``report live --at``, ``detect run --at``).
 
-Detection only reads: :func:`detect_day` returns the incidents and :func:`save_detection` (what ``detect run`` and
-``report daily`` do next) stores them in ``incidents``, matched to earlier detections of the same service that
+Reading and computing are apart: :func:`load_day` reads the day's count arrays through the store's queries, and
+:func:`score_day`, :func:`find_episodes` and :func:`build_incident` (given an episode's post rows) are pure
+computation, tested without a database. Detection only reads: :func:`detect_day` returns the incidents and
+:func:`save_detection` (what ``detect run`` does next) stores them through :mod:`outageradar.store.incidents` in
+``incidents``, matched to earlier detections of the same service that
 overlap in time (within ``merge_gap``), which are updated rather than duplicated when new data arrives; stored
 incidents of the day that the new detection no longer finds are removed.
 """
@@ -56,11 +59,10 @@ from typing import Iterator, Sequence
 
 import numpy as np
 from scipy.stats import poisson
-from sqlalchemy import delete, select
 
 from outageradar.reports.spike import SpikeParams, score_counts
+from outageradar.store import incidents as incident_store
 from outageradar.store import queries
-from outageradar.store.models import IncidentRow
 from outageradar.store.writer import BUCKET_SECONDS, bucket_of
 
 DETECTOR_VERSION = "incidents-3"
@@ -156,23 +158,93 @@ def regions_text(regions: Sequence[dict], limit: int | None = None) -> str:
     return "; ".join(labels)
 
 
+@dataclass
+class DayCounts:
+    """What the detection of one day reads from the store: the bucket grid, each active service's total series
+    ``T`` (``names``), and the region series ``R`` that could spike (``keys``: service, country, admin1; from bucket
+    ``r0`` of the grid on; ``owner``: the row of ``T`` each belongs to)."""
+
+    day: date
+    buckets: np.ndarray  # datetime64[ns], the history window and the day
+    today: int  # index of the day's first bucket
+    names: list[str]
+    T: np.ndarray  # (services, buckets)
+    keys: list[tuple[str, str, str]]
+    R: np.ndarray  # (region series, buckets from r0)
+    r0: int
+    posts: int = 0  # posts stored for the day (created up to ``as_of``)
+    as_of: datetime | None = None
+
+    @property
+    def owner(self) -> np.ndarray:
+        row_of = {name: i for i, name in enumerate(self.names)}
+        return np.array([row_of[k[0]] for k in self.keys], dtype=np.int64)
+
+
+@dataclass
+class DayScores:
+    total: "_Scores"
+    region: "_Scores | None"
+
+
+@dataclass
+class Episode:
+    """Anomalous buckets ``s..e`` (grid indices, inclusive) of one service (row ``i`` of the day's totals, region
+    series ``rows``)."""
+
+    service: str
+    i: int
+    rows: np.ndarray
+    s: int
+    e: int
+
+    def bounds(self, buckets: np.ndarray) -> tuple[datetime, datetime]:
+        return _ts(buckets[self.s]), _ts(buckets[self.e]) + BUCKET
+
+
 def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAMS, now: datetime | None = None,
                as_of: datetime | None = None) -> DetectionResult:
     """Detect the incidents of ``day`` (UTC); returns them strongest first and stores nothing (see
     :func:`save_detection`). With ``as_of`` only posts created up to that time count, and ``now`` defaults to it
     (an incident is ongoing when its last anomalous bucket is within ``merge_gap`` of ``now``).
 
-    Cost: one GROUP BY over the rollups of the history window (service totals), one over the day's rollups (region
-    candidates: a region series needs ``min_count`` reports that day to spike), and the candidates' cells of the last
-    ``region_history_days``; all series are scored in batches. As of a time, the posts of its bucket are read too.
+    The reading (:func:`load_day`, then each episode's posts) is separate from the computation
+    (:func:`score_day`, :func:`find_episodes`, :func:`build_incident`: arrays and rows in, incidents out), which is
+    tested without a database.
     """
-    day_start, day_end = day_bounds(day)
-    hist_start = day_start - timedelta(days=params.history_days)
     if as_of is not None:
         as_of = as_of.astimezone(timezone.utc)
     now = now or as_of or datetime.now(timezone.utc)
+    data = load_day(store, day, params, as_of)
+    if not data.names:
+        return DetectionResult(day, [], 0, data.posts, as_of)
+    scores = score_day(data, params)
+    incidents: list[Incident] = []
+    for ep in find_episodes(data, scores, params):
+        started, ended = ep.bounds(data.buckets)
+        posts = queries.episode_posts(store, ep.service, started, ended, until=as_of)
+        inc = build_incident(ep, posts, data, scores, params)
+        if inc is not None:
+            incidents.append(inc)
+    for inc in incidents:
+        inc.status = "ongoing" if now - inc.ended_at < params.merge_gap else "resolved"
+    order = {"strong": 0, "moderate": 1, "weak": 2}
+    incidents.sort(key=lambda x: (order[x.confidence], -x.total_reports, x.started_at))
+    return DetectionResult(day, incidents, len(data.names) + len(data.keys), data.posts, as_of)
+
+
+def load_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAMS,
+             as_of: datetime | None = None) -> DayCounts:
+    """The counts the detection of ``day`` needs, read through the store's queries.
+
+    Cost: one GROUP BY over the rollups of the history window (service totals), one over the day's rollups (region
+    candidates: a region series needs ``min_count`` reports that day to spike), and the candidates' cells of the last
+    ``region_history_days``. As of a time, whole buckets before its bucket come from the rollups and the bucket
+    holding ``as_of`` from its posts.
+    """
+    day_start, day_end = day_bounds(day)
+    hist_start = day_start - timedelta(days=params.history_days)
     posts = queries.count_posts(store, day_start, day_end, until=as_of)
-    # as of a time: whole buckets before ``cut`` from the rollups, the bucket holding ``as_of`` from its posts
     cut, partial_bucket, partial = day_end, None, []
     if as_of is not None and bucket_of(as_of) < day_end:
         cut = max(bucket_of(as_of), hist_start)
@@ -193,13 +265,10 @@ def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAM
     T = _matrix(totals, {name: i for i, name in enumerate(names)}, lambda r: r[0], t0, n)
     active = np.flatnonzero(T[:, today:].sum(axis=1) > 0)
     names, T = [names[i] for i in active], T[active]
-    if not names:
-        return DetectionResult(day, [], 0, posts, as_of)
-    total_res = _score(buckets, T, None, params)
-    row_of = {name: i for i, name in enumerate(names)}
-
     region_start = day_start - timedelta(days=params.region_history_days)
     r0 = int((region_start - hist_start) / BUCKET)
+    if not names:
+        return DayCounts(day, buckets, today, [], T, [], np.zeros((0, n - r0)), r0, posts, as_of)
     if as_of is None or cut == day_end:
         candidates = queries.region_candidates(store, day_start, day_end, params.spike.min_count)
         cells = list(queries.region_cells(store, region_start, day_end, candidates))
@@ -210,30 +279,110 @@ def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAM
         if partial:
             keep = queries.candidate_keys(store, candidates)
             cells += [c for c in partial if (c[0], c[1], c[2]) in keep]
-    cells = [c for c in cells if c[0] in row_of]
+    active_names = set(names)
+    cells = [c for c in cells if c[0] in active_names]
     keys = sorted({(c[0], c[1], c[2]) for c in cells})
     R = _matrix(cells, {k: i for i, k in enumerate(keys)}, lambda c: (c[0], c[1], c[2]), int(region_start.timestamp()),
                 n - r0)
+    return DayCounts(day, buckets, today, names, T, keys, R, r0, posts, as_of)
+
+
+def score_day(data: DayCounts, params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> DayScores:
+    """The spike test of every total and region series of the day. A region series borrows strength from its
+    service: its prior expectation is the service's expected total times the region's recent share of it."""
+    total_res = _score(data.buckets, data.T, None, params)
     region_res = None
-    owner = np.array([row_of[k[0]] for k in keys], dtype=np.int64)
-    if keys:
-        per_service = np.bincount(owner, minlength=len(names))
-        hist = R[:, : today - r0].sum(axis=1)
-        total_hist = T[owner, r0:today].sum(axis=1)
+    if data.keys:
+        owner = data.owner
+        per_service = np.bincount(owner, minlength=len(data.names))
+        r0, today = data.r0, data.today
+        hist = data.R[:, : today - r0].sum(axis=1)
+        total_hist = data.T[owner, r0:today].sum(axis=1)
         shares = (hist + params.share_pseudo / per_service[owner]) / (total_hist + params.share_pseudo)
         prior = total_res.expected[owner, r0:] * shares[:, None]
-        region_res = _score(buckets[r0:], R, prior, params)
+        region_res = _score(data.buckets[r0:], data.R, prior, params)
+    return DayScores(total_res, region_res)
 
-    incidents: list[Incident] = []
-    for i, service in enumerate(names):
-        rows = np.flatnonzero(owner == i) if keys else np.array([], dtype=np.int64)
-        incidents += _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, region_res, r0,
-                                        today, params, as_of)
-    for inc in incidents:
-        inc.status = "ongoing" if now - inc.ended_at < params.merge_gap else "resolved"
-    order = {"strong": 0, "moderate": 1, "weak": 2}
-    incidents.sort(key=lambda x: (order[x.confidence], -x.total_reports, x.started_at))
-    return DetectionResult(day, incidents, len(names) + len(keys), posts, as_of)
+
+def find_episodes(data: DayCounts, scores: DayScores, params: IncidentParams = DEFAULT_INCIDENT_PARAMS
+                  ) -> list[Episode]:
+    """Each service's anomalous buckets of the day (in any of its series) within ``merge_gap`` of each other, as
+    episodes. The hour-scale test stays raised for a while after a burst: an episode ends at its last bucket whose
+    total is beyond ordinary noise (more than two standard deviations above the expected count)."""
+    owner = data.owner if data.keys else np.array([], dtype=np.int64)
+    out = []
+    for i, service in enumerate(data.names):
+        rows = np.flatnonzero(owner == i) if data.keys else np.array([], dtype=np.int64)
+        anomalous = scores.total.anomalous[i].copy()
+        for j in rows:
+            anomalous[data.r0:] |= scores.region.anomalous[j]
+        idx = np.flatnonzero(anomalous[data.today:]) + data.today
+        if idx.size == 0:
+            continue
+        total, expected = data.T[i], scores.total.expected[i]
+        for s, e in _episodes(idx, int(params.merge_gap / BUCKET)):
+            while e > s and total[e] <= expected[e] + 2 * math.sqrt(expected[e]):
+                e -= 1
+            out.append(Episode(service, i, rows, s, e))
+    return out
+
+
+def build_incident(ep: Episode, posts: Sequence, data: DayCounts, scores: DayScores,
+                   params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> Incident | None:
+    """The incident an episode makes, given its posts (rows with author_hash, text, created_at, source, url,
+    outage_score, country, admin1, city, problem: :func:`~outageradar.store.queries.episode_posts`), or ``None`` when
+    its reports are too few independent reporters (copies of a few posts, one user, a bot)."""
+    i, s, e, r0 = ep.i, ep.s, ep.e, data.r0
+    buckets, total, n = data.buckets, data.T[i], len(data.buckets)
+    total_res, region_res = scores.total, scores.region
+    sl, rsl = slice(s, e + 1), slice(s - r0, e + 1 - r0)
+    started, ended = ep.bounds(buckets)
+    groups = reporter_groups([(p.author_hash, p.text) for p in posts])
+    reporters = len(set(groups))
+    reports = int(total[sl].sum())
+    expected = float(total_res.expected[i, sl].sum())
+    if reporters < params.spike.min_count or (
+            reporters < reports and poisson.sf(reporters - 1, max(expected, 1e-3)) >= params.reporters_pvalue):
+        return None  # too few reports, or copies of a few posts (a bot, one user, one retweeted post)
+    spiking = []
+    for j in ep.rows:
+        if region_res.anomalous[j, rsl].any():
+            _, country, admin1 = data.keys[j]
+            in_region = {g for p, g in zip(posts, groups) if (p.country or "", p.admin1 or "") == (country, admin1)}
+            if len(in_region) < params.spike.min_count:
+                continue  # the region's spike is copies of a few posts
+            spiking.append({
+                "country": country, "admin1": admin1, "label": region_label(country, admin1),
+                "reports": int(data.R[j, rsl].sum()), "reporters": len(in_region),
+                "expected": round(float(region_res.expected[j, rsl].sum()), 2),
+                "min_pvalue": float(region_res.pvalue[j, rsl].min()),
+            })
+    spiking.sort(key=lambda r: (-r["reports"], r["label"]))
+    countries = {r["country"] for r in spiking}
+    regional_excess = sum(r["reports"] - r["expected"] for r in spiking)
+    diffuse = bool(total_res.anomalous[i, sl].any()) and reporters >= params.moderate_total and \
+        regional_excess < 0.5 * (reports - expected)
+    if len(spiking) >= 3 or len(countries) >= 2:
+        confidence = "strong"
+    elif len(spiking) == 2 or diffuse:
+        confidence = "moderate"
+    else:
+        confidence = "weak"
+    pmin = min([float(total_res.pvalue[i, sl].min())] + [r["min_pvalue"] for r in spiking])
+    for r in spiking:
+        r["min_pvalue"] = float(f"{r['min_pvalue']:.3g}")
+    peak = s + int(np.argmax(total[sl]))
+    lo, hi = max(0, s - 36), min(n, e + 37)
+    problems = Counter(p.problem or "other" for p in posts)
+    return Incident(
+        service=ep.service, started_at=started, peak_at=_ts(buckets[peak]), ended_at=ended, confidence=confidence,
+        score=-math.log10(max(pmin, 1e-300)), peak_count=int(total[peak]), total_reports=reports,
+        expected_reports=expected, regions=spiking, reporters=reporters,
+        problems=dict(sorted(problems.items(), key=lambda kv: (-kv[1], kv[0]))),
+        samples=pick_samples(posts, groups, params.samples),
+        series={"buckets": [_ts(b).isoformat() for b in buckets[lo:hi]], "counts": total[lo:hi].astype(int).tolist(),
+                "expected": np.round(total_res.expected[i, lo:hi], 3).tolist()},
+    )
 
 
 def save_detection(store, result: DetectionResult, params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> None:
@@ -282,75 +431,6 @@ def _episodes(idx: np.ndarray, gap: int) -> list[tuple[int, int]]:
             start = b
     episodes.append((start, idx[-1]))
     return episodes
-
-
-def _service_incidents(store, service, i, rows, keys, buckets, T, total_res, R, region_res, r0, today, params,
-                       as_of=None):
-    n = len(buckets)
-    total = T[i]
-    anomalous = total_res.anomalous[i].copy()
-    for j in rows:
-        anomalous[r0:] |= region_res.anomalous[j]
-    idx = np.flatnonzero(anomalous[today:]) + today
-    if idx.size == 0:
-        return []
-    out = []
-    expected_total = total_res.expected[i]
-    for s, e in _episodes(idx, int(params.merge_gap / BUCKET)):
-        # The hour-scale test stays raised for a while after a burst: the incident ends at its last bucket whose
-        # count is beyond ordinary noise (more than two standard deviations above the expected count).
-        while e > s and total[e] <= expected_total[e] + 2 * math.sqrt(expected_total[e]):
-            e -= 1
-        sl, rsl = slice(s, e + 1), slice(s - r0, e + 1 - r0)
-        started, ended = _ts(buckets[s]), _ts(buckets[e]) + BUCKET
-        posts = queries.episode_posts(store, service, started, ended, until=as_of)
-        groups = reporter_groups([(p.author_hash, p.text) for p in posts])
-        reporters = len(set(groups))
-        reports = int(total[sl].sum())
-        expected = float(total_res.expected[i, sl].sum())
-        if reporters < params.spike.min_count or (
-                reporters < reports and poisson.sf(reporters - 1, max(expected, 1e-3)) >= params.reporters_pvalue):
-            continue  # too few reports, or copies of a few posts (a bot, one user, one retweeted post)
-        spiking = []
-        for j in rows:
-            if region_res.anomalous[j, rsl].any():
-                _, country, admin1 = keys[j]
-                in_region = {g for p, g in zip(posts, groups) if (p.country or "", p.admin1 or "") == (country, admin1)}
-                if len(in_region) < params.spike.min_count:
-                    continue  # the region's spike is copies of a few posts
-                spiking.append({
-                    "country": country, "admin1": admin1, "label": region_label(country, admin1),
-                    "reports": int(R[j, rsl].sum()), "reporters": len(in_region),
-                    "expected": round(float(region_res.expected[j, rsl].sum()), 2),
-                    "min_pvalue": float(region_res.pvalue[j, rsl].min()),
-                })
-        spiking.sort(key=lambda r: (-r["reports"], r["label"]))
-        countries = {r["country"] for r in spiking}
-        regional_excess = sum(r["reports"] - r["expected"] for r in spiking)
-        diffuse = bool(total_res.anomalous[i, sl].any()) and reporters >= params.moderate_total and \
-            regional_excess < 0.5 * (reports - expected)
-        if len(spiking) >= 3 or len(countries) >= 2:
-            confidence = "strong"
-        elif len(spiking) == 2 or diffuse:
-            confidence = "moderate"
-        else:
-            confidence = "weak"
-        pmin = min([float(total_res.pvalue[i, sl].min())] + [r["min_pvalue"] for r in spiking])
-        for r in spiking:
-            r["min_pvalue"] = float(f"{r['min_pvalue']:.3g}")
-        peak = s + int(np.argmax(total[sl]))
-        lo, hi = max(0, s - 36), min(n, e + 37)
-        problems = Counter(p.problem or "other" for p in posts)
-        out.append(Incident(
-            service=service, started_at=started, peak_at=_ts(buckets[peak]), ended_at=ended, confidence=confidence,
-            score=-math.log10(max(pmin, 1e-300)), peak_count=int(total[peak]), total_reports=reports,
-            expected_reports=expected, regions=spiking, reporters=reporters,
-            problems=dict(sorted(problems.items(), key=lambda kv: (-kv[1], kv[0]))),
-            samples=pick_samples(posts, groups, params.samples),
-            series={"buckets": [_ts(b).isoformat() for b in buckets[lo:hi]], "counts": total[lo:hi].astype(int).tolist(),
-                    "expected": np.round(total_res.expected[i, lo:hi], 3).tolist()},
-        ))
-    return out
 
 
 # ---------------------------------------------------------------- independent reporters
@@ -479,39 +559,20 @@ def _ts(x: np.datetime64) -> datetime:
     return datetime.fromtimestamp(int(x.astype("datetime64[s]").astype(np.int64)), tz=timezone.utc)
 
 
+def incident_values(inc: Incident) -> dict:
+    """The stored columns of an incident (:data:`outageradar.store.incidents.INCIDENT_COLUMNS`)."""
+    return dict(
+        service=inc.service, started_at=inc.started_at, peak_at=inc.peak_at, ended_at=inc.ended_at,
+        status=inc.status, confidence=inc.confidence, score=inc.score, peak_count=inc.peak_count,
+        total_reports=inc.total_reports, expected_reports=inc.expected_reports, regions=inc.regions,
+        problems=inc.problems, samples=inc.samples, detector_version=DETECTOR_VERSION,
+    )
+
+
 def save_incidents(store, incidents: list[Incident], gap: timedelta,
                    day: tuple[datetime, datetime] | None = None) -> None:
-    """Insert new incidents; update a stored one of the same service that overlaps in time (within ``gap``).
-
-    With ``day`` (the detected day's bounds), stored incidents that started that day and were not found again are
-    deleted: the detection of a day replaces the earlier one (late posts, a new detector version)."""
-    kept: list[int] = []
-    with store.session() as s, s.begin():
-        for inc in incidents:
-            existing = s.scalars(
-                select(IncidentRow)
-                .where(IncidentRow.service == inc.service, IncidentRow.started_at <= inc.ended_at + gap,
-                       IncidentRow.ended_at >= inc.started_at - gap)
-                .order_by(IncidentRow.started_at)
-            ).first()
-            values = dict(
-                service=inc.service, started_at=inc.started_at, peak_at=inc.peak_at, ended_at=inc.ended_at,
-                status=inc.status, confidence=inc.confidence, score=inc.score, peak_count=inc.peak_count,
-                total_reports=inc.total_reports, expected_reports=inc.expected_reports, regions=inc.regions,
-                problems=inc.problems, samples=inc.samples, detector_version=DETECTOR_VERSION,
-            )
-            if existing is None:
-                row = IncidentRow(**values)
-                s.add(row)
-                s.flush()
-            else:
-                row = existing
-                values["started_at"] = min(existing.started_at, inc.started_at)
-                for k, v in values.items():
-                    setattr(row, k, v)
-                s.flush()
-            inc.id = row.id
-            kept.append(row.id)
-        if day is not None:
-            s.execute(delete(IncidentRow).where(IncidentRow.started_at >= day[0], IncidentRow.started_at < day[1],
-                                                IncidentRow.id.not_in(kept)))
+    """Store ``incidents`` (:func:`outageradar.store.incidents.save_incidents`: new ones inserted, a stored one of
+    the same service overlapping in time within ``gap`` updated) and set their ids."""
+    ids = incident_store.save_incidents(store, [incident_values(inc) for inc in incidents], gap, day)
+    for inc, id_ in zip(incidents, ids):
+        inc.id = id_
