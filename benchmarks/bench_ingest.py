@@ -1,9 +1,19 @@
-"""Benchmark: posts/s of `outageradar ingest file` on 100k simulated posts, on SQLite and (if up) PostgreSQL.
+"""Benchmark: posts/s of `outageradar ingest file` on 100k simulated posts, on SQLite and (if up) PostgreSQL, checked.
 
 Runs the real CLI in a subprocess on a fresh database, so the figure includes parsing, classification, the store
 writes and the rollups — everything a user's ingest does.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--posts 100000] [--pg postgresql://postgres@127.0.0.1:5432/test]
+Check, before the rate is printed (exit 1 with "check FAILED: ..." otherwise): every generated post is stored (posts
+and classifications rows == posts written to the file, nothing quarantined), and the rollups agree with the stored
+classifications key by key — ``rollups`` equals the classifications naming a service grouped by service, country,
+admin1 and bucket, ``service_rollups`` equals them grouped by service and bucket, and both total the classified posts
+naming a service.
+
+    .venv/bin/python benchmarks/bench_ingest.py [--posts 100000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+``--pg ''`` skips PostgreSQL; the PostgreSQL run uses a fresh schema (``bench_<random>``), dropped at the end.
+``--break TABLE`` (debug) deletes one row of ``posts``, ``rollups`` or ``service_rollups`` after the ingest, to show
+the check fails. Last measured figures: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -16,12 +26,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from outageradar.ingest.simulate import simulate
+
+BREAKABLE = ("posts", "rollups", "service_rollups")
 
 
 def make_file(n: int, path: Path) -> int:
@@ -38,43 +51,132 @@ def make_file(n: int, path: Path) -> int:
 
 def run(path: Path, url: str) -> tuple[float, str]:
     env = {**os.environ, "OUTAGERADAR_DATABASE_URL": url}
-    subprocess.run([sys.executable, "-m", "outageradar", "db", "upgrade"], env=env, check=True, capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "outageradar", "db", "upgrade"], env=env, capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(f"db upgrade failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
     t = time.perf_counter()
     r = subprocess.run([sys.executable, "-m", "outageradar", "ingest", "file", str(path)], env=env,
                        capture_output=True, text=True)
     wall = time.perf_counter() - t
     if r.returncode:
-        raise SystemExit(r.stderr)
+        raise SystemExit(f"ingest file failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
     return wall, r.stdout.strip()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--posts", type=int, default=100_000)
-    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    args = ap.parse_args()
+def break_table(url: str, table: str) -> None:
+    """Debug: delete one row of ``table`` (a post takes its classification with it)."""
+    from outageradar.store import open_store
+
+    store = open_store(url)
+    try:
+        with store.engine.begin() as c:
+            if table == "posts":
+                c.execute(text("DELETE FROM classifications WHERE post_id = (SELECT min(id) FROM posts)"))
+                c.execute(text("DELETE FROM posts WHERE id = (SELECT min(id) FROM posts)"))
+            elif table == "rollups":
+                c.execute(text("DELETE FROM rollups WHERE (service, country, admin1, bucket) IN "
+                               "(SELECT service, country, admin1, bucket FROM rollups LIMIT 1)"))
+            else:
+                c.execute(text("DELETE FROM service_rollups WHERE (service, bucket) IN "
+                               "(SELECT service, bucket FROM service_rollups LIMIT 1)"))
+    finally:
+        store.dispose()
+
+
+def check(url: str, n: int) -> str:
+    """Every post stored once, and rollups that agree with the classifications; a one-line summary."""
+    from outageradar.store import open_store
+    from outageradar.store.models import ClassificationRow as C, PostRow, QuarantineRow, RollupRow, ServiceRollupRow
+
+    store = open_store(url)
+    try:
+        with store.session() as s:
+            posts = s.scalar(select(func.count()).select_from(PostRow))
+            classified = s.scalar(select(func.count()).select_from(C))
+            quarantined = s.scalar(select(func.count()).select_from(QuarantineRow))
+            if posts != n or classified != n or quarantined:
+                raise SystemExit(f"check FAILED: {n:,} posts generated, {posts:,} stored, {classified:,} classified, "
+                                 f"{quarantined:,} quarantined")
+            outage = func.sum(func.cast(C.outage, RollupRow.n_posts.type))
+            cells = {(sv, c or "", a or "", b): (k, o) for sv, c, a, b, k, o in s.execute(
+                select(C.service, C.country, C.admin1, C.bucket, func.count(), outage)
+                .where(C.service.is_not(None)).group_by(C.service, C.country, C.admin1, C.bucket))}
+            rollups = {(r.service, r.country, r.admin1, r.bucket): (r.n_posts, r.n_outage)
+                       for r in s.execute(select(RollupRow)).scalars()}
+            totals = {(r.service, r.bucket): (r.n_posts, r.n_outage)
+                      for r in s.execute(select(ServiceRollupRow)).scalars()}
+    finally:
+        store.dispose()
+    want_totals: Counter = Counter()
+    want_outage: Counter = Counter()
+    for (sv, _c, _a, b), (k, o) in cells.items():
+        want_totals[(sv, b)] += k
+        want_outage[(sv, b)] += o
+    named = sum(k for k, _ in cells.values())
+    if rollups != cells:
+        bad = len(set(rollups.items()) ^ set(cells.items()))
+        raise SystemExit(f"check FAILED: rollups differ from the classifications in {bad:,} cells "
+                         f"(total {sum(k for k, _ in rollups.values()):,} posts, classifications {named:,})")
+    want = {key: (want_totals[key], want_outage[key]) for key in want_totals}
+    if totals != want:
+        bad = len(set(totals.items()) ^ set(want.items()))
+        raise SystemExit(f"check FAILED: service_rollups differ from the classifications in {bad:,} cells "
+                         f"(total {sum(k for k, _ in totals.values()):,} posts, classifications {named:,})")
+    return f"{n:,} posts stored and classified; rollups and service_rollups agree with them ({named:,} naming a service)"
+
+
+def bench(path: Path, url: str, n: int, broken: str | None) -> tuple[float, str, str]:
+    wall, line = run(path, url)
+    if broken:
+        break_table(url, broken)
+    return wall, line, check(url, n)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--posts", type=int, default=100_000, help="simulated posts (default 100,000)")
+    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                    help="PostgreSQL URL ('' to skip); a fresh schema is created and dropped")
+    ap.add_argument("--break", dest="broken", choices=BREAKABLE,
+                    help="debug: delete one row of this table after the ingest")
+    args = ap.parse_args(argv)
+    if args.posts < 1:
+        ap.error("--posts must be positive")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "posts.jsonl"
         n = make_file(args.posts, path)
+        results = []
+        wall, line, ok = bench(path, f"sqlite:///{tmp}/bench.db", n, args.broken)
+        results.append(("SQLite", wall, line, ok))
+        pg_note = None
+        if args.pg:
+            schema = "bench_" + uuid.uuid4().hex[:8]
+            admin = None
+            try:
+                admin = create_engine(args.pg, connect_args={"connect_timeout": 5})
+                with admin.begin() as c:
+                    c.execute(text(f'CREATE SCHEMA "{schema}"'))
+            except Exception as exc:  # noqa: BLE001 - an unreachable server means "skip PostgreSQL"
+                pg_note = f"PostgreSQL : skipped ({str(exc).splitlines()[0]})"
+                schema = None
+            if schema:
+                try:
+                    sep = "&" if "?" in args.pg else "?"
+                    wall, line, ok = bench(path, f"{args.pg}{sep}options=-csearch_path%3D{schema}", n, args.broken)
+                    results.append(("PostgreSQL", wall, line, ok))
+                finally:
+                    with admin.begin() as c:
+                        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                    admin.dispose()
+        # every check passed: now the figures
         print(f"{n:,} posts in {path.stat().st_size / 1e6:.1f} MB")
-        wall, line = run(path, f"sqlite:///{tmp}/bench.db")
-        print(f"SQLite     : {n / wall:,.0f} posts/s end to end ({wall:.1f}s wall, incl. start-up)\n  {line}")
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        try:
-            admin = create_engine(args.pg)
-            with admin.begin() as c:
-                c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        except Exception as exc:  # noqa: BLE001
-            print(f"PostgreSQL : skipped ({str(exc).splitlines()[0]})")
-            return
-        try:
-            sep = "&" if "?" in args.pg else "?"
-            wall, line = run(path, f"{args.pg}{sep}options=-csearch_path%3D{schema}")
-            print(f"PostgreSQL : {n / wall:,.0f} posts/s end to end ({wall:.1f}s wall, incl. start-up)\n  {line}")
-        finally:
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        for name, wall, line, ok in results:
+            print(f"check ok ({name}): {ok}")
+            print(f"{name:<11}: {n / wall:,.0f} posts/s end to end ({wall:.1f}s wall, incl. start-up)\n  {line}")
+        if pg_note:
+            print(pg_note)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

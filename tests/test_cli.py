@@ -59,13 +59,19 @@ def test_bad_report_date_and_format(tmp_path):
     env = {"OUTAGERADAR_DATABASE_URL": f"sqlite:///{tmp_path}/a.db"}
     _one_line_error(run("report", "daily", "--date", "22/11/2026", env=env), "--date must be YYYY-MM-DD")
     _one_line_error(run("report", "daily", "--format", "pdf", env=env), "unknown --format")
+    _one_line_error(run("report", "daily", env=env), "nothing is stored yet")  # a read creates no database
+    assert not (tmp_path / "a.db").exists()
+    assert run("db", "upgrade", env=env).returncode == 0
     _one_line_error(run("report", "daily", env=env), "holds no posts yet")
 
 
 def test_db_upgrade_and_status(tmp_path):
     url = f"sqlite:///{tmp_path}/a.db"
     r = run("db", "upgrade", "--db", url)
-    assert r.returncode == 0 and "empty -> 0002" in r.stdout
+    from outageradar.store import migrate
+    from outageradar.store.db import make_engine
+
+    assert r.returncode == 0 and f"empty -> {migrate.head_revision(make_engine(url))}" in r.stdout
     r = run("db", "status", "--db", url)
     assert r.returncode == 0 and "posts" in r.stdout
 

@@ -91,8 +91,29 @@ def test_source_column_naming_the_client_app_is_not_a_platform(tmp_path):
         "2019-05-13 09:30:03,spectranet is down again,Twitter for iPhone,1",
         '2019-05-13 09:31:03,spectranet is down again,"<a href=""http://x.com"">web</a>",2',
         "2019-05-13 09:32:03,spectranet is down again,twcs,3",
+        "2019-05-13 09:33:03,spectranet is down again,Reddit,4",
+        "2019-05-13 09:34:03,spectranet is down again,x,5",
     ])
-    assert [p.source for p in read_posts(f, salt="s", default_source="lagos")] == ["lagos", "lagos", "twcs"]
+    # a positive rule: only a known platform name is a platform; a data set's name ("twcs") is not one either
+    assert [p.source for p in read_posts(f, salt="s", default_source="lagos")] == ["lagos", "lagos", "lagos",
+                                                                                   "reddit", "x"]
+
+
+def test_no_client_app_of_the_shared_isp_data_becomes_a_platform(tmp_path):
+    from shared_data import require
+    import csv
+
+    apps = set()
+    for name in ("isp_tweets/raw__merged.csv", "isp_tweets/analogous-data__analogous_tweets_nov_27.csv"):
+        with open(require(f"data/{name}"), newline="", encoding="utf-8") as fh:
+            apps |= {r["Source"] for r in csv.DictReader(fh) if r.get("Source")}
+    assert len(apps) >= 38 and {"TweetDeck", "IFTTT", "Twitter Web App", "Hootsuite Inc."} <= apps
+    f = tmp_path / "p.csv"
+    with open(f, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Time", "Text", "Source"])
+        w.writerows([f"2021-11-27 10:{i // 60:02d}:{i % 60:02d}", f"xfinity down {i}", app] for i, app in enumerate(sorted(apps)))
+    assert {p.source for p in read_posts(f, salt="s", default_source="us_isp")} == {"us_isp"}
 
 
 def test_username_columns_are_the_author_hashed(tmp_path):

@@ -11,6 +11,12 @@ Output columns added: ``outage`` (0/1), ``outage_score``, ``service``, ``country
 ``problem``; an input column of the same name is replaced. The output format follows the output file's name (.csv or
 .jsonl). Rows are streamed in chunks, so files larger than memory work.
 
+CSV output is safe to open in a spreadsheet: a cell that would run as a formula (its value starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return) gets a leading ``'`` (:func:`neutralise_cell`), header included; plain
+numbers such as ``-33.86`` are left as they are (a number is no formula). JSONL output is written unchanged. Texts are
+tagged on their first 10,000 characters (:data:`outageradar.classify.tagger.MAX_TAGGED_CHARS`) and passed through
+whole.
+
 A JSONL line that is not a JSON object, or has no text field, is not classified: it goes, with its line number and
 the reason, to ``<output>.rejected.jsonl`` beside the output, and the summary counts it. A missing input, an unknown
 format or a CSV without a text column is an error (:class:`BatchFileError`).
@@ -21,19 +27,21 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from outageradar.classify.tagger import Row, Tagger
+from outageradar.errors import OutageradarError
 from outageradar.ingest.columns import Resolver, accepted, canonical, csv_delimiter
 
 ADDED = ("outage", "outage_score", "service", "country", "admin1", "city", "problem")
 CHUNK = 5000
 
 
-class BatchFileError(ValueError):
+class BatchFileError(OutageradarError, ValueError):
     """The input or output file cannot be used."""
 
 
@@ -102,6 +110,19 @@ def _csv_reader(fh: Any, path: Path) -> csv.DictReader:
     reader = csv.DictReader(fh, delimiter=delimiter)
     reader.fieldnames = [h.lstrip("\ufeff") for h in (reader.fieldnames or [])]
     return reader
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP's CSV-injection list)."""
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula (``=HYPERLINK(...)``,
+    ``+1+cmd``, ``@SUM(...)``); plain numbers and everything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 Rejected = tuple[int, str, str]  # (line number, reason, raw line)
@@ -184,10 +205,10 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
                 else:
                     if writer is None:
                         cols = header or [k for k in rec if k not in ADDED]
-                        writer = csv.DictWriter(fh, fieldnames=cols + [c for c in ADDED if c not in cols],
-                                                extrasaction="ignore")
-                        writer.writeheader()
-                    writer.writerow({k: ("" if v is None else v) for k, v in rec.items()})
+                        fields = cols + [c for c in ADDED if c not in cols]
+                        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+                        writer.writerow({f: neutralise_cell(f) for f in fields})  # the header, neutralised too
+                    writer.writerow({k: ("" if v is None else neutralise_cell(v)) for k, v in rec.items()})
             n += len(chunk)
             chunk.clear()
             if on_batch:
@@ -200,7 +221,7 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
         if chunk:
             flush()
         if writer is None and out_fmt == "csv":
-            csv.writer(fh).writerow((header or ["text"]) + [c for c in ADDED if c not in header])
+            csv.writer(fh).writerow([neutralise_cell(c) for c in (header or ["text"]) + [c for c in ADDED if c not in header]])
     bad_path = rejected_path_for(output_path)
     if rejected:
         with open(bad_path, "w", encoding="utf-8") as bad:

@@ -53,20 +53,25 @@ named service, the first generic service triggered in catalog order is returned 
 wifi keeps dropping") is ``internet``; else ``None``.
 
 Per post this is one lower-casing, one translate, one automaton pass and work linear in the (few) hits: a few
-microseconds per tweet.
+microseconds per tweet. A long post's many hits cost O(log n) each (the hit-to-cue distances and context windows are
+bisections over sorted spans, :class:`_Spans`), so matching time grows linearly with the text.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import ahocorasick
 import yaml
+
+from outageradar.errors import OutageradarError
 
 CATEGORIES: tuple[str, ...] = (
     "messaging",
@@ -246,7 +251,7 @@ _Hit = tuple[int, int, int, int]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class CatalogError(ValueError):
+class CatalogError(OutageradarError, ValueError):
     """The catalog file is malformed (schema, types, duplicates or dangling parents)."""
 
 
@@ -427,7 +432,12 @@ def _in_url(low: str, start: int, stop: int) -> bool:
     """
     begin = max(low.rfind(" ", 0, start), low.rfind("\n", 0, start)) + 1
     end = low.find(" ", stop)
-    token = low[begin:] if end < 0 else low[begin:end]
+    return _url_from(low[begin:] if end < 0 else low[begin:end], begin, start)
+
+
+def _url_token(token: str, begin: int) -> bool | int:
+    """What decides whether a span of the whitespace-delimited ``token`` (starting at ``begin``) is in a URL: a bool
+    for the whole token, or the index where a URL glued to a word starts (spans from there on are in it)."""
     if token.startswith(("http", "www.")):
         return True
     if "/" not in token:
@@ -435,12 +445,43 @@ def _in_url(low: str, start: int, stop: int) -> bool:
     for marker in ("http://", "https://", "pic.twitter.com/"):
         at = token.find(marker)
         if at > 0:
-            return begin + at <= start
+            return begin + at
     host, slash, _ = token.partition("/")
     if not slash or "." not in host:
         return False
     tld = host.rsplit(".", 1)[1]
     return tld.isalpha() and len(tld) >= 2
+
+
+def _url_from(token: str, begin: int, start: int) -> bool:
+    facts = _url_token(token, begin)
+    return facts if isinstance(facts, bool) else facts <= start
+
+
+class _UrlTokens:
+    """:func:`_in_url` for many spans of one text: the token boundaries are found by bisection over the text's
+    spaces and newlines (listed once) and each token is examined once, so a long post with thousands of hits costs
+    time linear in its length rather than quadratic (every hit used to scan back to the previous newline)."""
+
+    __slots__ = ("low", "spaces", "newlines", "facts")
+
+    def __init__(self, low: str) -> None:
+        self.low = low
+        self.spaces = [m.start() for m in re.finditer(" ", low)]
+        self.newlines = [m.start() for m in re.finditer("\n", low)]
+        self.facts: dict[tuple[int, int], bool | int] = {}
+
+    def __call__(self, start: int, stop: int) -> bool:
+        sp, nl = self.spaces, self.newlines
+        i, j = bisect_left(sp, start), bisect_left(nl, start)
+        begin = max(sp[i - 1] if i else -1, nl[j - 1] if j else -1) + 1
+        k = bisect_left(sp, stop, i)
+        end = sp[k] if k < len(sp) else -1
+        facts = self.facts.get((begin, end))
+        if facts is None:
+            token = self.low[begin:] if end < 0 else self.low[begin:end]
+            facts = self.facts[(begin, end)] = _url_token(token, begin)
+        return facts if isinstance(facts, bool) else facts <= start
 
 
 def _lower(text: str) -> str:
@@ -626,13 +667,18 @@ class ServiceCatalog:
                              or "pic.twitter.com/" in low and _glued(padded, "pic twitter")):
             # a URL glued to the word before it ("@MLGWpic.twitter.com/…", "outagehttps://…"): its first letters are a
             # word boundary, so the word before it still counts (rare: only then a regex pass)
+            pieces, done = [], 0  # one join, not one copy of the text per URL
             for m in _GLUED_URL.finditer(low):
-                padded = padded[:m.start() + 1] + " " * (m.end() - m.start()) + padded[m.end() + 1:]
+                pieces += (padded[done:m.start() + 1], " " * (m.end() - m.start()))
+                done = m.end() + 1
+            if pieces:
+                padded = "".join(pieces) + padded[done:]
         raw: list[_Hit] = []
         cues: list[tuple[int, int]] = []
         ctx: list[tuple[int, int, int]] = []
         blocks: list[tuple[int, int]] = []
         refs: list[tuple[int, int, int]] = []
+        in_url = _UrlTokens(low) if url_possible else None
         for last, (klen, cue, mask, block, named, refines) in self._automaton.iter(padded):
             # keys are " word ": the word is text[start:stop]
             stop = last - 1
@@ -646,7 +692,7 @@ class ServiceCatalog:
             if refines:
                 for index in refines:
                     refs.append((start, stop, index))
-            if not named or (url_possible and _in_url(low, start, stop)):
+            if not named or (in_url is not None and in_url(start, stop)):
                 continue
             prev = low[start - 1] if start else " "
             for code, index in named:
@@ -660,37 +706,43 @@ class ServiceCatalog:
         if len(raw) > 1:  # the longest match wins where hits overlap
             raw.sort(key=_hit_order)
             kept: list[_Hit] = []
+            seen: set[_Hit] = set()
             span = (-1, -1)  # the kept hit reaching furthest right
             for h in raw:
-                if (h[1] <= span[1] and (h[0], h[1]) != span) or h in kept:
+                if (h[1] <= span[1] and (h[0], h[1]) != span) or h in seen:
                     continue  # inside a longer hit, or the same service matched twice (alias and handle)
                 kept.append(h)
+                seen.add(h)
                 if h[1] > span[1]:
                     span = (h[0], h[1])
             raw = kept
-        hits = [h for h in raw if h[3] != 1 or self._ambiguous_ok(text, h, ctx, cues, blocks)]
+        if any(h[3] == 1 for h in raw):
+            spans = (_Spans(ctx), _Spans(cues), _Spans(blocks))
+            hits = [h for h in raw if h[3] != 1 or self._ambiguous_ok(text, h, *spans)]
+        else:
+            hits = raw
         if blocks and any(h[3] == 4 for h in hits):  # a denied trigger ("it's not a power outage") does not count
-            hits = [h for h in hits if h[3] != 4 or not any(b0 <= h[0] and h[1] <= b1 for b0, b1 in blocks)]
+            denied = _Spans(blocks)
+            hits = [h for h in hits if h[3] != 4 or not any(b0 <= h[0] and h[1] <= b1
+                                                            for b0, b1 in denied.touching(h[0], h[1]))]
         return hits, cues, refs, ctx
 
-    def _ambiguous_ok(self, text: str, hit: tuple[int, int, int, int], ctx: list[tuple[int, int, int]],
-                      cues: list[tuple[int, int]], blocks: list[tuple[int, int]]) -> bool:
+    def _ambiguous_ok(self, text: str, hit: tuple[int, int, int, int], ctx: _Spans, cues: _Spans,
+                      blocks: _Spans) -> bool:
         start, stop, index, _ = hit
-        for b0, b1 in blocks:
-            if b0 <= stop + 1 and b1 >= start - 1:
-                return False
+        for _block in blocks.touching(start - 1, stop + 1):
+            return False
         lower = text[start:stop].islower()
         if lower and stop - start <= SHORT_ACRONYM:
             return False  # "bt" (but), "ups", "hp" written in lower case are ordinary words
         bit = self._service_bit[index]
         lo, hi = start - CONTEXT_WINDOW, stop + CONTEXT_WINDOW
-        for c0, c1, mask in ctx:
-            if mask & bit and c1 >= lo and c0 <= hi and not (c0 >= start and c1 <= stop):
+        for c0, c1, mask in ctx.touching(lo, hi):
+            if mask & bit and not (c0 >= start and c1 <= stop):
                 return True
         if not lower:  # a capitalised name may also rest on a failure cue alone
-            for c0, c1 in cues:
-                if c1 >= lo and c0 <= hi:
-                    return True
+            for _cue in cues.touching(lo, hi):
+                return True
         return False
 
     def mentions(self, text: str) -> list[Mention]:
@@ -712,9 +764,10 @@ class ServiceCatalog:
             index, kind = hits[0][2], hits[0][3]
             if kind == 4:
                 return self._names[index]
-            return self._names[self._refine(index, refs, cues) if refs else index]
+            return self._names[self._refine(index, refs, _Spans(cues)) if refs else index]
         best: dict[int, float] = {}
         first: dict[int, int] = {}
+        nearest = _Spans(cues)
         generic: int | None = None
         lead = -1
         near: dict[int, int] = {}  # service -> characters from its nearest mention to a failure cue
@@ -741,7 +794,7 @@ class ServiceCatalog:
             if weight > base.get(index, -1.0):
                 base[index] = weight
             if cues:
-                d = _distance(start, stop, cues)
+                d = nearest.distance(start, stop)
                 if d < near.get(index, 1 << 30):
                     near[index] = d
             first.setdefault(index, start)
@@ -775,7 +828,7 @@ class ServiceCatalog:
                 del best[anc]
         winner = max(best, key=lambda i: (best[i], -first[i]))
         if refs:
-            winner = self._refine(winner, refs, cues)
+            winner = self._refine(winner, refs, nearest)
         return self._names[winner]
 
     def _hinted_generic(self, cues: list[tuple[int, int]], ctx: list[tuple[int, int, int]]) -> str | None:
@@ -789,12 +842,15 @@ class ServiceCatalog:
         net = bool(flags & _NET_HINT_BIT) and self._net_generic is not None
         if not (power or net):
             return None
+        # Only distances up to HINT_WINDOW decide (d_net must be within it and at most d_power), so each hint looks
+        # at the cues in a window around it: time linear in the post's length, exactly the all-pairs result.
         d_net = d_power = 1 << 30
-        hard = [(c0, c1) for c0, c1, m in ctx if m & _HARD_CUE_BIT] if net else []
+        all_cues = _Spans(cues) if power else None
+        hard = _Spans([(c0, c1) for c0, c1, m in ctx if m & _HARD_CUE_BIT]) if net else None
         for start, stop, mask in ctx:
-            if mask & _POWER_HINT_BIT and power:
+            if mask & _POWER_HINT_BIT and all_cues is not None:
                 d = 1 << 30  # to the nearest failure cue other than the hint itself ("restored")
-                for c0, c1 in cues:
+                for c0, c1 in all_cues.touching(start - HINT_WINDOW - 1, stop + HINT_WINDOW + 1):
                     if c0 >= start and c1 <= stop:
                         continue
                     gap = c0 - stop if c0 >= stop else (start - c1 if c1 <= start else 0)
@@ -802,8 +858,9 @@ class ServiceCatalog:
                         d = gap
                 if d < d_power:
                     d_power = d
-            if mask & _NET_HINT_BIT and net:
-                for c0, c1 in hard:  # an internet word needs a hard cue ("wifi is out", not "issues with your wifi")
+            if mask & _NET_HINT_BIT and hard is not None:
+                # an internet word needs a hard cue ("wifi is out", not "issues with your wifi")
+                for c0, c1 in hard.touching(start - HINT_WINDOW, stop + HINT_WINDOW):
                     if c0 >= start and c1 <= stop:
                         continue
                     gap = c0 - stop if c0 >= stop else (start - c1 if c1 <= start else 0)
@@ -814,12 +871,12 @@ class ServiceCatalog:
         # utility words and an outage word, however far apart
         return self._names[self._power_fallback] if power else None
 
-    def _refine(self, index: int, refs: list[tuple[int, int, int]], cues: list[tuple[int, int]]) -> int:
+    def _refine(self, index: int, refs: list[tuple[int, int, int]], cues: _Spans) -> int:
         """Replace a parent by the descendant whose refiner words the post uses (nearest a failure cue wins)."""
         best_child, best_d = index, -1
         for start, stop, child in refs:
             if index in self._ancestors[child]:
-                d = _distance(start, stop, cues) if cues else 0
+                d = cues.distance(start, stop) if cues else 0
                 if best_d < 0 or d < best_d:
                     best_child, best_d = child, d
         return best_child
@@ -833,6 +890,48 @@ def _distance(start: int, stop: int, spans: list[tuple[int, int]]) -> int:
         if gap < d:
             d = gap
     return d
+
+
+class _Spans:
+    """Spans ``(s0, s1, ...)`` of one post, indexed for the two questions the matcher asks of them per hit: the
+    distance to the nearest span (:func:`_distance`, by bisection) and the spans touching a window (those with
+    ``s1 >= lo`` and ``s0 <= hi``). Asked once per hit over every span, both were quadratic in a long post."""
+
+    __slots__ = ("items", "ends", "starts", "reach", "longest")
+
+    def __init__(self, spans: list) -> None:
+        self.items = sorted(spans, key=lambda s: s[1])
+        self.ends = [s[1] for s in self.items]
+        by_start = sorted((s[0], s[1]) for s in spans)
+        self.starts = [s0 for s0, _ in by_start]
+        self.reach = list(accumulate((s1 for _, s1 in by_start), max))  # furthest end among spans starting so far
+        self.longest = max((s[1] - s[0] for s in spans), default=0)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def distance(self, start: int, stop: int) -> int:
+        """``_distance(start, stop, spans)``."""
+        d = 1 << 30
+        k = bisect_left(self.starts, stop)  # spans [0, k) start before ``stop``
+        if k < len(self.starts):
+            d = self.starts[k] - stop
+        if k:
+            if self.reach[k - 1] > start:
+                return 0  # one of them ends after ``start``: they overlap
+            j = bisect_left(self.ends, start + 1)  # the others end at or before ``start``
+            if j:
+                d = min(d, start - self.ends[j - 1])
+        return d
+
+    def touching(self, lo: int, hi: int):
+        """The spans with ``s1 >= lo`` and ``s0 <= hi``, in order of their ends."""
+        items, ends = self.items, self.ends
+        i, limit = bisect_left(ends, lo), hi + self.longest  # s0 <= hi implies s1 <= hi + the longest span
+        while i < len(items) and ends[i] <= limit:
+            if items[i][0] <= hi:
+                yield items[i]
+            i += 1
 
 
 def _hit_order(hit: _Hit) -> tuple[int, int]:

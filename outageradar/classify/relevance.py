@@ -31,13 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from outageradar.classify import text as textmod
+from outageradar.errors import OutageradarError
 from outageradar.classify.problem import problem_from_cues
 
 MODEL_FORMAT = "outageradar-relevance/1"
 MODEL_RESOURCE = "relevance_model.json"
 
 
-class ModelError(ValueError):
+class ModelError(OutageradarError, ValueError):
     """A relevance model file is unreadable, of another format, or built with incompatible text settings."""
 
 

@@ -11,6 +11,12 @@ province (``area``), with evidence ``service_area``. A power grid is local, so w
 there; a telecom, bank or app is not placed this way (people write to national or global handles from anywhere, and
 on the labelled posts that rule was wrong 333 times for 17 right). On the 1,000 labelled dev posts the power rule
 added 10 right regions and 1 wrong (``benchmarks/eval_region.py --tagger``).
+
+Bounded cost: every entry point (:meth:`Tagger.classify`, :meth:`Tagger.classify_rows`, :meth:`Tagger.classify_posts`,
+and so ``classify file``, ``ingest file``, the collectors and ``classify stored``) tags only the first
+:data:`MAX_TAGGED_CHARS` characters of a post's text, profile location and place; the whole text is still stored. A
+post's labels are those of its first 10,000 characters. Below the cap, tagging time grows linearly with the length
+(``benchmarks/bench_long_posts.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,12 @@ from functools import cached_property
 from typing import Iterable, Sequence
 
 from outageradar.classify.result import Classification
+from outageradar.errors import OutageradarError
+
+MAX_TAGGED_CHARS = 10_000
+"""Characters of a post's text (and of its profile location and place) that the tagger reads; the rest is ignored
+for the labels and kept in the store. Real posts are far shorter (X: 280, a Reddit self-post: 40,000 at most), so the
+cap only bounds the cost of hostile or broken input."""
 
 SERVICE_AREA = "service_area"
 """``region_evidence`` of a region taken from the service's territory."""
@@ -46,7 +58,7 @@ against more than 20,000 (the trade-off per band is in ``data/relevance_two_stag
 fast path, and ``OUTAGERADAR_RELEVANCE=two-stage`` (or ``classify file --relevance two-stage``) buys the accuracy."""
 
 
-class TaggerError(ValueError):
+class TaggerError(OutageradarError, ValueError):
     """An unknown relevance mode."""
 
 
@@ -94,6 +106,7 @@ class Tagger:
         return self.classify_rows([Row(text, user_location, lat, lon, place)])[0]
 
     def classify_rows(self, rows: Sequence[Row]) -> list[Classification]:
+        rows = [_capped(r) for r in rows]  # the one place the cap is applied: every entry point comes here
         texts = [r.text for r in rows]
         # one tokenisation gives the outage score and, for outage posts, the problem type
         verdicts = self.relevance.score_and_problem_many(texts)
@@ -132,3 +145,15 @@ class Tagger:
     def classify_posts(self, posts: Iterable) -> list[Classification]:
         """Classify :class:`~outageradar.ingest.post.Post` objects (anything with the Row attributes)."""
         return self.classify_rows([Row(p.text, p.user_location, p.lat, p.lon, p.place) for p in posts])
+
+
+def _cap(value: str | None) -> str | None:
+    return value[:MAX_TAGGED_CHARS] if value is not None and len(value) > MAX_TAGGED_CHARS else value
+
+
+def _capped(row: Row) -> Row:
+    """``row`` with its text, profile location and place cut to :data:`MAX_TAGGED_CHARS` characters."""
+    if (len(row.text) <= MAX_TAGGED_CHARS and (row.user_location is None or len(row.user_location) <= MAX_TAGGED_CHARS)
+            and (row.place is None or len(row.place) <= MAX_TAGGED_CHARS)):
+        return row
+    return Row(row.text[:MAX_TAGGED_CHARS], _cap(row.user_location), row.lat, row.lon, _cap(row.place))

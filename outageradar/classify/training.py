@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from outageradar.classify import text as textmod
+from outageradar.errors import OutageradarError
 
 DEFAULT_TEACHER_PATH = Path(__file__).resolve().parent / "data" / "teacher_labels.tsv"
 
@@ -87,7 +88,7 @@ CUE_OFFSETS: dict[str, float] = {
 }
 
 
-class LabelDataError(ValueError):
+class LabelDataError(OutageradarError, ValueError):
     """A labelled file is missing, unreadable, or lacks usable ``text`` / ``outage`` columns."""
 
 

@@ -21,12 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from outageradar.errors import OutageradarError
+
 MAX_TOKENS = 64
 MODEL_RESOURCE = "relevance_minilm.onnx"
 TOKENIZER_RESOURCE = "relevance_minilm_tokenizer.json"
 
 
-class TransformerUnavailable(RuntimeError):
+class TransformerUnavailable(OutageradarError, RuntimeError):
     """The second-stage model or its runtime is not installed."""
 
 

@@ -5,19 +5,29 @@ case-insensitively, and common exports' names are accepted (:data:`outageradar.i
 or ``tweet`` for ``text``, ``id`` for ``source_id``, ``timestamp`` or ``date`` for ``created_at``, ``location`` for
 ``user_location``, ``latitude``/``longitude``/``lng`` ...). A CSV header without a text column when split on commas
 is tried with tab, ``;`` and ``|``. Conveniences:
-- ``source`` defaults to ``file`` (also when the column holds X's client app name, "Twitter for iPhone"); when no id is present the id is a hash of the row's time, text and author id, so
-  re-ingesting the same file is still a no-op.
+- ``source`` is taken from the record only when it names a known platform (:data:`PLATFORMS`: x, twitter, reddit,
+  mastodon, bluesky, facebook ...); anything else ("TweetDeck", "Twitter for iPhone", "IFTTT", an HTML link: X's
+  ``source`` field names the client app) gives the default source, and the value is kept nowhere. When no id is
+  present the id is a hash of the row's time, text and author id, so re-ingesting the same file is still a no-op.
 - ``author_id`` (the platform's raw author id) is hashed with the configured salt into ``author_hash`` and dropped.
   A file without an author id often has the handle (``username``, ``screen_name``, ``user``, ``author``): it is
   hashed the same way (case and a leading ``@`` ignored) so posts by one account count as one reporter, and is
   never stored. A ``user``/``author`` object (X v1.1 JSON, Bluesky) gives its id (``id_str``, ``id``, ``did``) or
   else its handle; Reddit's ``[deleted]`` is no author.
 - ``lat``/``lon`` must be numbers; empty cells are missing values.
-A row that cannot become a post is yielded as a :class:`Rejected` with its raw text and the reason, for quarantine.
+
+One record never sinks the file. A row that cannot become a post, for any reason (invalid JSON, JSON nested too
+deeply, a time out of range or implausible, an ambiguous ``03/04/2020`` without ``dayfirst``), is yielded as a
+:class:`Rejected` with its line number, the reason and its raw text for quarantine, with every author field
+(``author_id``, ``user_id``, ``username``, ``screen_name``, ``user``, ``author`` ...) replaced by its salted hash
+(best effort for a line that is not valid JSON: the known keys' values). Bytes that are not UTF-8 are replaced by
+U+FFFD and counted (``Post.extra["repaired"]``, ``Rejected.repaired``), a UTF-8 byte-order mark at the start of the
+file is skipped, and a post's line number is kept in ``Post.extra["line"]``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -26,22 +36,32 @@ import itertools
 import json
 import re
 import sys
+import zlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, BinaryIO, Iterator
 
-from outageradar.ingest.columns import Resolver, accepted, canonical, csv_delimiter
-from outageradar.ingest.post import Post, PostError, author_hash
+from outageradar.ingest.columns import FIELDS, Resolver, accepted, canonical, csv_delimiter, resolve
+from outageradar.ingest.post import Post, PostError, author_hash, check_time, clean_text
 from outageradar.ingest.timeparse import parse_time
 
 FORMATS = ("jsonl", "csv")
-_SOURCE = re.compile(r"[A-Za-z0-9_.:-]{1,32}")
-"""A ``source`` value that names where posts come from ("x", "reddit", "twcs"); X's own ``source`` field names the
-client app ("Twitter for iPhone", an HTML link) and is not one, so such rows get the default source."""
+PLATFORMS = frozenset({
+    "x", "twitter", "reddit", "mastodon", "bluesky", "facebook", "threads", "youtube", "tiktok", "telegram",
+    "discord", "tumblr", "weibo", "vk", "lemmy", "file", "simulated",
+})
+"""The ``source`` values read as a platform (any case; stored lower case). Instagram and LinkedIn are left out on
+purpose: in X exports they are client apps ("posted via Instagram"), not where the post is."""
+
+#: keys (normalised like column names) that hold who posted; their values never reach the quarantine table
+AUTHOR_KEYS = frozenset(FIELDS["author_id"] + FIELDS["author"] + (
+    "users", "author_did", "did", "in_reply_to_user_id", "in_reply_to_user_id_str", "in_reply_to_screen_name"))
+_KEY_SEP = re.compile(r"[\s-]+")
 
 
 class SourceFileError(ValueError):
-    """The file as a whole cannot be read (missing, unknown format, no text column)."""
+    """The file as a whole cannot be read (missing, unknown format, no text column, corrupt gzip)."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -49,6 +69,7 @@ class Rejected:
     raw: str
     reason: str
     line: int
+    repaired: int = 0  # characters replaced in the raw text (invalid UTF-8)
 
 
 def detect_format(path: Path, fmt: str | None = None) -> str:
@@ -64,14 +85,66 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
     raise SourceFileError(f"cannot tell the format of {path.name}: name it .jsonl or .csv, or pass --format")
 
 
-def open_text(path: Path) -> IO[str]:
+def _check_path(path: Path) -> None:
     if not path.exists():
         raise SourceFileError(f"no such file: {path}")
     if path.is_dir():
         raise SourceFileError(f"{path} is a directory, not a file")
+
+
+def open_text(path: Path) -> IO[str]:
+    """The file as text (gzip undone), undecodable bytes replaced. The readers use :func:`open_binary` instead, which
+    counts the replacements."""
+    _check_path(path)
     if path.name.lower().endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="")
     return open(path, encoding="utf-8", errors="replace", newline="")
+
+
+def open_binary(path: Path) -> BinaryIO:
+    _check_path(path)
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+
+
+class _Lines:
+    """The lines of a binary file as text, like ``open(..., newline="")``: line ends kept, ``\r`` alone also ends a
+    line, a leading UTF-8 BOM skipped. A line that is not valid UTF-8 is decoded with U+FFFD replacements, and
+    ``repaired`` counts them; ``taken`` holds the text read since :meth:`mark`."""
+
+    def __init__(self, fh: BinaryIO, name: str) -> None:
+        self._fh, self._name = fh, name
+        self.repaired = 0
+        self.taken: list[str] = []
+
+    def mark(self) -> None:
+        self.taken = []
+
+    def __iter__(self) -> Iterator[str]:
+        first = True
+        try:
+            for b in self._fh:
+                if first:
+                    first = False
+                    if b.startswith(codecs.BOM_UTF8):
+                        b = b[len(codecs.BOM_UTF8):]
+                try:
+                    line = b.decode("utf-8")
+                except UnicodeDecodeError:
+                    line = b.decode("utf-8", "replace")
+                    self.repaired += line.count("\ufffd") - b.count(b"\xef\xbf\xbd")  # U+FFFD already there
+                parts = _LONE_CR.split(line) if "\r" in line[:-1] else (line,)
+                for part in parts:
+                    if part:
+                        self.taken.append(part)
+                        yield part
+        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+            raise SourceFileError(f"{self._name} is truncated or corrupt ({type(exc).__name__}: {exc}); "
+                                  "the records before the damage were read") from None
 
 
 def _clean(value: Any) -> Any:
@@ -85,51 +158,78 @@ def _number(value: Any, name: str) -> float | None:
     value = _clean(value)
     if value is None:
         return None
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        raise PostError(f"{name} is not a number: {str(value)[:40]!r}")
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise PostError(f"{name} is not a number: {str(value)[:40]!r}") from None
     if x != x:  # NaN from a spreadsheet export means missing
         return None
     return x
 
 
+def platform_of(value: Any, default_source: str) -> str:
+    """The post's platform: ``value`` (lower case) when it is one of :data:`PLATFORMS`, else ``default_source``."""
+    if isinstance(value, str) and value.strip().lower() in PLATFORMS:
+        return value.strip().lower()
+    return default_source
+
+
 def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file",
-                     cols: dict[str, Any] | None = None) -> Post:
+                     cols: dict[str, Any] | None = None, dayfirst: bool | None = None,
+                     now: datetime | None = None, line: int | None = None, repaired: int = 0) -> Post:
     """Build a Post from one record of a file (a JSON object or a CSV row; ``cols`` maps fields to its keys, see
-    :func:`~outageradar.ingest.columns.resolve`). Raises PostError/ValueError."""
+    :func:`~outageradar.ingest.columns.resolve`). ``dayfirst``: how to read ``03/04/2020`` (None: it is rejected as
+    ambiguous). A time outside 2006-01-01 .. ``now`` + 1 day is rejected. Raises PostError/ValueError."""
     rec = canonical(rec, cols)
     text = rec.get("text")
+    if text is not None and not isinstance(text, str):
+        raise PostError(f"text is not a string but {type(text).__name__}")
     if not isinstance(text, str) or not text.strip():
         raise PostError("empty text" if "text" in rec else f"no text field (accepted: {accepted('text')})")
-    created = parse_time(_clean(rec.get("created_at")))
-    source = _clean(rec.get("source"))
-    source = str(source) if source is not None and _SOURCE.fullmatch(str(source)) else default_source
+    text, fixed = clean_text(text)
+    created = parse_time(_clean(rec.get("created_at")), dayfirst=dayfirst)
+    check_time(created, now)
+    source = platform_of(_clean(rec.get("source")), default_source)
     author = _clean(rec.get("author_hash"))
-    if author is None and _clean(rec.get("author_id")) is not None:
-        author = author_hash(source, str(_clean(rec["author_id"])), salt)
+    if author is not None and not (isinstance(author, str) and re.fullmatch(r"[0-9a-fA-F]{64}", author)):
+        raise PostError("author_hash is not a SHA-256 hex digest")
+    author_id = _clean(rec.get("author_id"))
+    if author is None and author_id is not None:
+        if isinstance(author_id, (dict, list)):
+            raise PostError("author_id is not a string or number")
+        author = author_hash(source, str(author_id), salt)
     sid = _clean(rec.get("source_id"))
     if sid is None:
         # An author known only by handle stays out of the derived id: ids are what they were before handles were
         # read, so a file ingested by an earlier version is still not ingested twice.
         digest = hashlib.sha256(f"{created.isoformat()}\x00{text}\x00{author or ''}".encode()).hexdigest()
         sid = "h" + digest[:39]
+    elif isinstance(sid, (dict, list, bool)):
+        raise PostError("source_id is not a string or number")
     if author is None:
         author = _author_from_handle(rec.get("author"), source, salt)
     lat = _number(rec.get("lat"), "lat")
     lon = _number(rec.get("lon"), "lon")
+    extra: dict[str, Any] = {}
+    if line is not None:
+        extra["line"] = line
+    if repaired + fixed:
+        extra["repaired"] = repaired + fixed
     return Post(
-        source=source[:32],
-        source_id=str(sid)[:128],
+        source=source,
+        source_id=str(sid),  # Post hashes an id longer than its column (never cuts it)
         created_at=created,
         text=text,
-        lang=_str(rec.get("lang"), 16),
+        lang=_str(rec.get("lang")),
         author_hash=author,
-        user_location=_str(rec.get("user_location"), 256),
+        user_location=_str(rec.get("user_location")),
         lat=lat,
         lon=lon,
-        place=_str(rec.get("place"), 256),
-        url=_str(rec.get("url"), 512),
+        place=_str(rec.get("place")),
+        url=_str(rec.get("url")),
+        extra=extra,
     )
 
 
@@ -140,7 +240,7 @@ def _author_from_handle(value: Any, source: str, salt: str) -> str | None:
     """The salted hash of an author given as a handle ("@Juniper_Jaguars", any case) or as a user object."""
     if isinstance(value, dict):
         for key in ("id_str", "id", "did"):
-            if _clean(value.get(key)) is not None:
+            if _clean(value.get(key)) is not None and not isinstance(value[key], (dict, list)):
                 return author_hash(source, str(_clean(value[key])), salt)
         value = next((value[k] for k in ("screen_name", "username", "handle") if _clean(value.get(k)) is not None), None)
     value = _clean(value)
@@ -152,34 +252,120 @@ def _author_from_handle(value: Any, source: str, salt: str) -> str | None:
     return author_hash(source, "@" + handle, salt)
 
 
-def _str(value: Any, limit: int) -> str | None:
+def _str(value: Any) -> str | None:
+    """An optional string field (Post cuts it to its column's width)."""
     value = _clean(value)
-    return None if value is None else str(value)[:limit]
+    if isinstance(value, (dict, list)):
+        return None
+    return None if value is None else str(value)
 
 
-def read_records(path: Path, fmt: str | None = None) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None]]:
-    """Yield (line number, raw text, record or None, parse error or None) for every row of the file."""
+# ------------------------------------------------------------------ author ids out of quarantined raw records
+def _is_author_key(key: Any) -> bool:
+    return isinstance(key, str) and _KEY_SEP.sub("_", key.strip().lstrip("\ufeff").lower()) in AUTHOR_KEYS
+
+
+def _hashed(value: Any, source: str, salt: str) -> Any:
+    if value is None or value == "":
+        return value
+    if isinstance(value, dict):
+        return _author_from_handle(value, source, salt) or "[author removed]"
+    if isinstance(value, list):
+        return [_hashed(v, source, salt) for v in value]
+    return author_hash(source, str(value), salt)
+
+
+def scrub_record(rec: Any, source: str, salt: str) -> Any:
+    """``rec`` (a parsed JSON value, changed in place) with the value of every author key, at any depth, replaced by
+    its salted hash. Iterative, so any depth the JSON parser accepted is fine."""
+    stack = [rec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if _is_author_key(k):
+                    node[k] = _hashed(v, source, salt)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return rec
+
+
+_JSON_STR = r'"(?:[^"\\]|\\.)*"'
+_AUTHOR_OBJECT = re.compile(r'("(?:user|author|users)"\s*:\s*)(\{[^{}]*\}|\[[^\[\]]*\])', re.I)
+_AUTHOR_VALUE = re.compile(r'("(?:' + "|".join(re.escape(k) for k in sorted(AUTHOR_KEYS, key=len, reverse=True))
+                           + r')"\s*:\s*)(' + _JSON_STR + r'|-?\d+(?:\.\d+)?)', re.I)
+
+
+def scrub_text(raw: str, source: str, salt: str) -> str:
+    """Best effort for a line that is not valid JSON: the values of author keys (and whole ``user``/``author``
+    objects) replaced by a salted hash of their text."""
+    raw = _AUTHOR_OBJECT.sub(lambda m: m.group(1) + json.dumps(author_hash(source, m.group(2), salt)), raw)
+    return _AUTHOR_VALUE.sub(lambda m: m.group(1) + json.dumps(author_hash(source, m.group(2).strip('"'), salt)), raw)
+
+
+def _raw_json(rec: Any, raw: str, source: str, salt: str) -> str:
+    try:
+        return json.dumps(scrub_record(rec, source, salt), ensure_ascii=False)
+    except (RecursionError, ValueError, TypeError):
+        return scrub_text(raw, source, salt)
+
+
+def _author_columns(header: list[str]) -> set[int]:
+    cols = resolve(header)
+    names = {cols[f] for f in ("author_id", "author") if f in cols}
+    return {i for i, h in enumerate(header) if h in names or _is_author_key(h)}
+
+
+def _raw_csv(row: list[str], delimiter: str, author_cols: set[int] = frozenset(), source: str = "",
+             salt: str = "") -> str:
+    if author_cols:
+        row = [author_hash(source, c, salt) if i in author_cols and c.strip() else c for i, c in enumerate(row)]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter).writerow(row)
+    return buf.getvalue().rstrip("\r\n")
+
+
+# ------------------------------------------------------------------ reading
+def read_records(path: Path, fmt: str | None = None, salt: str = "", default_source: str = "file",
+                 ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None, int]]:
+    """Yield (line number, raw text, record or None, parse error or None, characters repaired) for every row of the
+    file. The raw text of a row that failed has its author fields replaced by salted hashes (see
+    :func:`scrub_record`); the caller scrubs the raw text of a record it rejects itself with :func:`scrub_raw`."""
     fmt = detect_format(path, fmt)
-    fh = open_text(path)
-    with fh:
+    with open_binary(path) as fh:
+        lines = _Lines(fh, path.name)
         if fmt == "jsonl":
-            for n, line in enumerate(fh, 1):
+            n = counted = 0
+            for line in lines:
+                n += 1
+                repaired, counted = lines.repaired - counted, lines.repaired
                 raw = line.rstrip("\r\n")
                 if not raw.strip():
                     continue
                 try:
                     rec = json.loads(raw)
                 except json.JSONDecodeError as exc:
-                    yield n, raw, None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+                    yield n, scrub_text(raw, default_source, salt), None, \
+                        f"invalid JSON: {exc.msg} at column {exc.colno}", repaired
+                    continue
+                except RecursionError:
+                    yield n, scrub_text(raw, default_source, salt), None, "invalid JSON: nested too deeply", repaired
+                    continue
+                except ValueError as exc:  # e.g. an integer of more than 4300 digits
+                    yield n, scrub_text(raw, default_source, salt), None, f"invalid JSON: {exc}"[:200], repaired
                     continue
                 if not isinstance(rec, dict):
-                    yield n, raw, None, "a JSON line must be an object"
+                    yield n, _raw_json(rec, raw, default_source, salt), None, "a JSON line must be an object", \
+                        repaired
                     continue
-                yield n, raw, rec, None
+                yield n, raw, rec, None, repaired
         else:
             csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
             preferred = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
-            first = fh.readline()
+            it = iter(lines)
+            first = next(it, "")
             if not first.strip():
                 return
             delimiter = csv_delimiter(first, preferred)
@@ -187,31 +373,54 @@ def read_records(path: Path, fmt: str | None = None) -> Iterator[tuple[int, str,
                 header = next(csv.reader([first], delimiter=preferred), [])
                 raise SourceFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]}; "
                                       f"accepted: {accepted('text')})")
-            reader = csv.reader(itertools.chain([first], fh), delimiter=delimiter)
+            reader = csv.reader(itertools.chain([first], it), delimiter=delimiter)
             header = [h.strip().lstrip("\ufeff") for h in next(reader)]
-            for row in reader:
-                n = reader.line_num
-                raw = _raw_csv(row, delimiter)
-                if len(row) != len(header):
-                    yield n, raw, None, f"expected {len(header)} fields, found {len(row)}"
+            authors = _author_columns(header)
+            while True:
+                lines.mark()
+                before = lines.repaired
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    raw = "".join(lines.taken).rstrip("\r\n")
+                    yield reader.line_num, scrub_text(raw, default_source, salt), None, f"unreadable CSV row: {exc}", \
+                        lines.repaired - before
                     continue
-                yield n, raw, dict(zip(header, row)), None
+                if not row:  # a blank line is no record (as in JSONL)
+                    continue
+                n = reader.line_num
+                raw = _raw_csv(row, delimiter, authors, default_source, salt)
+                if len(row) != len(header):
+                    yield n, raw, None, f"expected {len(header)} fields, found {len(row)}", lines.repaired - before
+                    continue
+                yield n, raw, dict(zip(header, row)), None, lines.repaired - before
 
 
-def _raw_csv(row: list[str], delimiter: str) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter).writerow(row)
-    return buf.getvalue().rstrip("\r\n")
+def scrub_raw(raw: str, rec: dict[str, Any] | None, fmt: str, source: str, salt: str) -> str:
+    """The raw text of a record as quarantine keeps it: author fields replaced by salted hashes."""
+    if fmt == "jsonl" and rec is not None:
+        return _raw_json(rec, raw, source, salt)
+    return raw  # CSV rows come from read_records already scrubbed
 
 
-def read_posts(path: Path, salt: str, fmt: str | None = None, default_source: str = "file") -> Iterator[Post | Rejected]:
-    """Every row of the file as a Post, or as a Rejected record saying why not."""
+def read_posts(path: Path, salt: str, fmt: str | None = None, default_source: str = "file",
+               dayfirst: bool | None = None, now: datetime | None = None) -> Iterator[Post | Rejected]:
+    """Every row of the file as a Post, or as a Rejected record saying why not (never an exception for one row).
+    ``dayfirst``: see :func:`~outageradar.ingest.timeparse.parse_time`; ``now``: the clock for the future-time check."""
+    fmt = detect_format(path, fmt)
+    now = now or datetime.now(timezone.utc)
     columns = Resolver()
-    for n, raw, rec, error in read_records(path, fmt):
+    for n, raw, rec, error, repaired in read_records(path, fmt, salt, default_source):
         if rec is None:
-            yield Rejected(raw, error or "unreadable", n)
+            yield Rejected(raw, error or "unreadable", n, repaired)
             continue
         try:
-            yield post_from_record(rec, salt, default_source, columns(rec))
-        except (PostError, ValueError, TypeError) as exc:
-            yield Rejected(raw, str(exc) or type(exc).__name__, n)
+            yield post_from_record(rec, salt, default_source, columns(rec), dayfirst=dayfirst, now=now, line=n,
+                                   repaired=repaired)
+        except (PostError, ValueError) as exc:
+            yield Rejected(scrub_raw(raw, rec, fmt, default_source, salt), str(exc) or type(exc).__name__, n, repaired)
+        except Exception as exc:  # noqa: BLE001 - one record must never sink the file
+            yield Rejected(scrub_raw(raw, rec, fmt, default_source, salt), f"{type(exc).__name__}: {exc}"[:300], n,
+                           repaired)

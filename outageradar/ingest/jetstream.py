@@ -178,7 +178,7 @@ class JetstreamCollector:
                          cursors={(SOURCE, CURSOR_KEY): str(cursor)} if cursor is not None else None,
                          rejected=self._rejected, quarantine_source=f"{SOURCE}:jetstream")
         self.stats.new += res.new
-        self.stats.quarantined += len(self._rejected)
+        self.stats.quarantined += len(self._rejected) + len(res.refused)
         self.stats.batches += 1
         self.stats.cursor = cursor
         self._posts, self._rejected, self._last_line = [], [], None

@@ -15,14 +15,21 @@ user_location  the free-text location on the author's profile ("Decatur, GA"), i
 lat, lon       WGS84 coordinates when the platform gives a point, or the centre of the platform's place box.
 place          the platform's place name when it attaches one ("Manhattan, NY"), else ``None``.
 url            a link to the post on its platform, if known.
+
+Every Post is safe to store, identically on SQLite and PostgreSQL: its strings are normalised (NUL characters
+removed, lone UTF-16 surrogates replaced by U+FFFD; ``extra["repaired"]`` counts the changes), a ``source_id``
+longer than :data:`MAX_ID` characters is replaced by a readable prefix and its SHA-256 (:func:`fit_id`: never cut,
+so distinct long ids stay distinct), and the optional strings are cut to their column widths. Whether a time is
+plausible for a post (:func:`check_time`: from 2006-01-01 to a day after now) is checked where posts enter the store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 POST_FIELDS = (
@@ -40,6 +47,55 @@ POST_FIELDS = (
 )
 
 MAX_TEXT = 10_000
+MAX_SOURCE = 32
+"""``posts.source`` is VARCHAR(32): a longer source is not a platform name."""
+MAX_ID = 128
+"""``posts.source_id`` is VARCHAR(128); longer ids are hashed by :func:`fit_id`."""
+#: column widths of the optional strings (``posts`` table); longer values are cut
+LIMITS = {"lang": 16, "user_location": 256, "place": 256, "url": 512}
+EARLIEST = datetime(2006, 1, 1, tzinfo=timezone.utc)
+"""No social-media post we read is older (X launched in 2006); an earlier time is a broken record."""
+FUTURE_SLACK = timedelta(days=1)
+"""A post may be stamped up to a day ahead of the clock (skewed clocks, time zones); later is a broken record."""
+
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(value: str) -> tuple[str, int]:
+    """``value`` with NUL characters removed and lone surrogates replaced by U+FFFD, and how many were changed.
+
+    Neither can be stored: PostgreSQL refuses NUL in text, and a lone surrogate cannot be encoded as UTF-8 (JSON's
+    ``"\\ud800"`` decodes to one)."""
+    if not _BAD_CHARS.search(value):
+        return value, 0
+    n = 0
+
+    def fix(m: re.Match) -> str:
+        nonlocal n
+        n += 1
+        return "" if m.group() == "\x00" else "\ufffd"
+
+    return _BAD_CHARS.sub(fix, value), n
+
+
+def fit_id(source_id: str, limit: int = MAX_ID) -> str:
+    """``source_id`` itself when it fits ``limit`` characters, else a readable prefix, ``~`` and the SHA-256 (hex)
+    of the whole id: never cut, so two long ids that share a prefix stay two posts, and the same id always maps to
+    the same value."""
+    if len(source_id) <= limit:
+        return source_id
+    digest = hashlib.sha256(source_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return source_id[: limit - len(digest) - 1] + "~" + digest
+
+
+def check_time(created_at: datetime, now: datetime | None = None) -> None:
+    """Raise :class:`PostError` when ``created_at`` cannot be a post's time: before :data:`EARLIEST` or more than
+    :data:`FUTURE_SLACK` after ``now`` (default: the clock)."""
+    now = now or datetime.now(timezone.utc)
+    if created_at < EARLIEST:
+        raise PostError(f"created_at {created_at.isoformat()} is before {EARLIEST:%Y-%m-%d} (no post is older)")
+    if created_at > now + FUTURE_SLACK:
+        raise PostError(f"created_at {created_at.isoformat()} is more than a day in the future")
 
 
 class PostError(ValueError):
@@ -62,22 +118,56 @@ class Post:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        repaired = 0
+        for name in ("source", "source_id", "text", "lang", "author_hash", "user_location", "place", "url"):
+            v = getattr(self, name)
+            if isinstance(v, str):
+                v, n = clean_text(v)
+                if n:
+                    repaired += n
+                    object.__setattr__(self, name, v)
+        if repaired:
+            self.extra["repaired"] = self.extra.get("repaired", 0) + repaired
         if not self.source or not isinstance(self.source, str):
             raise PostError("missing source")
+        if len(self.source) > MAX_SOURCE:
+            raise PostError(f"source longer than {MAX_SOURCE} characters")
         if not self.source_id or not isinstance(self.source_id, str):
             raise PostError("missing source_id")
+        if len(self.source_id) > MAX_ID:
+            object.__setattr__(self, "source_id", fit_id(self.source_id))
+        if self.author_hash is not None and (not isinstance(self.author_hash, str) or len(self.author_hash) > 64):
+            raise PostError("author_hash must be a hex digest")
+        for name, limit in LIMITS.items():
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, str):
+                raise PostError(f"{name} is not a string")
+            if v is not None and len(v) > limit:
+                object.__setattr__(self, name, v[:limit])
         if not isinstance(self.created_at, datetime) or self.created_at.tzinfo is None:
             raise PostError("created_at must be a timezone-aware datetime")
         if self.created_at.utcoffset() != timezone.utc.utcoffset(None):
-            object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))
+            try:
+                object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))
+            except OverflowError:  # 9999-12-31T23:59:59-05:00 is after datetime.max in UTC
+                raise PostError("created_at out of range") from None
         if not isinstance(self.text, str) or not self.text.strip():
             raise PostError("empty text")
         if len(self.text) > MAX_TEXT:
             raise PostError(f"text longer than {MAX_TEXT} characters")
         for name in ("lat", "lon"):
             v = getattr(self, name)
-            if v is not None and (not isinstance(v, (int, float)) or math.isnan(v)):
+            if v is None:
+                continue
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
                 raise PostError(f"{name} is not a number")
+            try:
+                v = float(v)
+            except OverflowError:
+                raise PostError(f"{name} out of range") from None
+            if math.isnan(v):
+                raise PostError(f"{name} is not a number")
+            object.__setattr__(self, name, v)
         if (self.lat is None) != (self.lon is None):
             raise PostError("lat and lon must be given together")
         if self.lat is not None and not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):

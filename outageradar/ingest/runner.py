@@ -139,7 +139,7 @@ class Sink:
         q.pages += 1
         q.new += res.new
         q.duplicates += res.duplicates
-        q.quarantined += len(rejected)
+        q.quarantined += len(rejected) + len(res.refused)  # the store quarantines conflicts, implausible times
         if self.stop is not None and self.stop.is_set():
             raise Stopped()
 

@@ -1,30 +1,50 @@
-"""The daily spike report: detect the day's incidents, then write Markdown/HTML (with PNG charts) and JSON.
+"""The daily spike report: detect the day's incidents, then write Markdown, HTML and JSON.
 
-Files go to ``OUT/outageradar-YYYY-MM-DD.{md,html,json}`` with charts in ``OUT/charts-YYYY-MM-DD/``. The JSON file
-carries the same facts as the human-readable report, for machines. The detected incidents are stored (as ``detect
-run`` does); a day with no stored posts says so ("no data"), rather than "no incidents".
+Files go to ``OUT/outageradar-YYYY-MM-DD.{md,html,json}``. The HTML file is self-contained (its charts are inline
+SVG: it can be copied or mailed alone); the Markdown file links SVG copies of the same charts in
+``OUT/charts-YYYY-MM-DD/``. Both are rendered from one view-model (:mod:`outageradar.reports.view`). The report dict
+holds, once per incident service, its 24 hours against the baseline band (``day_series``: the counts, expected level
+and upper band of every 5-minute bucket of the day, :func:`day_series`), and each incident its top regions
+(``top_regions``, :func:`top_regions`) and the catalog's status page. The JSON file carries the same facts as the
+human-readable report, for machines. ``write_daily_report`` stores the
+detected incidents only with ``save=True`` (the demo); ``report daily`` passes ``save=False`` and opens the store
+read-only (``detect run`` is the step that stores incidents). A day with no stored posts says so ("no data"), rather
+than "no incidents".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
+from scipy.stats import nbinom
 from sqlalchemy import func, select
 
 from outageradar import __version__
-from outageradar.reports.charts import incident_chart
+from outageradar.classify.catalog import ServiceCatalog
+from outageradar.reports.charts import day_chart_svg
 from outageradar.reports.incidents import (
     DEFAULT_INCIDENT_PARAMS,
     Incident,
     IncidentParams,
     day_bounds,
     detect_day,
+    region_label,
     save_detection,
 )
+from outageradar.reports.official import official_for_incident
 from outageradar.reports.render import render_html, render_markdown, write_json
-from outageradar.store.models import ClassificationRow, PostRow
+from outageradar.reports.spike import score_counts
+from outageradar.store import queries
+from outageradar.store.models import ClassificationRow, PostRow, RollupRow
+from outageradar.store.writer import BUCKET_SECONDS
+
+BAND_QUANTILE = 0.99
+"""The upper edge of the baseline band: this quantile of the negative binomial with the baseline's expected count and
+variance (what a 5-minute bucket reaches about once in 100 on an ordinary day)."""
+TOP_REGIONS = 10
 
 FORMATS = ("md", "html", "json")
 
@@ -67,13 +87,72 @@ def day_summary(store, day: date) -> dict:
     return {"posts": posts, "outage_reports": outages, "sources": sources}
 
 
-def build_report(store, day: date, incidents: list[Incident]) -> dict:
+def day_series(store, day: date, services, params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> dict[str, dict]:
+    """Each service's 24 hours of ``day`` against its baseline: ``{service: {"buckets", "counts", "expected",
+    "upper"}}``, one value per 5-minute bucket. The expected level is the detector's (the same causal baseline over
+    the same ``history_days`` of the service's total series); ``upper`` is the :data:`BAND_QUANTILE` quantile of the
+    negative binomial with the baseline's variance."""
+    wanted = sorted(set(services))
+    if not wanted:
+        return {}
+    day_start, day_end = day_bounds(day)
+    hist_start = day_start - timedelta(days=params.history_days)
+    n = int((day_end - hist_start).total_seconds()) // BUCKET_SECONDS
+    today = int((day_start - hist_start).total_seconds()) // BUCKET_SECONDS
+    row = {name: i for i, name in enumerate(wanted)}
+    counts = np.zeros((len(wanted), n))
+    t0 = int(hist_start.timestamp())
+    for service, epoch, k in queries.service_totals(store, hist_start, day_end):
+        if service in row:
+            counts[row[service], (int(epoch) - t0) // BUCKET_SECONDS] += k
+    stamps = np.datetime64(hist_start.replace(tzinfo=None), "ns") + np.arange(n) * np.timedelta64(BUCKET_SECONDS, "s")
+    res = score_counts(stamps, counts, params=params.spike)
+    mu = np.maximum(res.expected[:, today:], 1e-9)
+    var = np.maximum(res.variance[:, today:], mu * (1 + 1e-9))
+    alpha = (var - mu) / mu**2  # NB: Var = mu + alpha mu^2
+    upper = nbinom.ppf(BAND_QUANTILE, 1 / alpha, 1 / (1 + alpha * mu))
+    buckets = [(day_start + timedelta(seconds=BUCKET_SECONDS * b)).isoformat() for b in range(n - today)]
+    return {name: {"buckets": buckets, "counts": counts[i, today:].astype(int).tolist(),
+                   "expected": np.round(res.expected[i, today:], 3).tolist(),
+                   "upper": np.nan_to_num(upper[i], nan=0.0).astype(int).tolist()}
+            for name, i in row.items()}
+
+
+def top_regions(store, service: str, start: datetime, end: datetime, limit: int = TOP_REGIONS) -> dict:
+    """Where the outage reports of ``service`` in [start, end) came from, most first: ``{"regions": [{"label",
+    "country", "admin1", "reports", "share"}], "other_regions", "other_reports", "unknown_reports", "total"}`` (at
+    most ``limit`` regions; the rest summed as "other"; reports with no known place counted apart)."""
+    r = RollupRow
+    q = (select(r.country, r.admin1, func.sum(r.n_outage))
+         .where(r.service == service, r.bucket >= start, r.bucket < end, r.n_outage > 0)
+         .group_by(r.country, r.admin1))
+    with store.session() as s:
+        rows = [(c or "", a or "", int(k)) for c, a, k in s.execute(q).all()]
+    known = sorted([x for x in rows if x[0]], key=lambda x: (-x[2], region_label(x[0], x[1])))
+    total = sum(k for _, _, k in rows)
+    top = [{"label": region_label(c, a), "country": c, "admin1": a, "reports": k,
+            "share": round(k / total, 4) if total else 0.0} for c, a, k in known[:limit]]
+    return {"regions": top, "other_regions": max(0, len(known) - limit),
+            "other_reports": sum(k for _, _, k in known[limit:]),
+            "unknown_reports": sum(k for c, _, k in rows if not c), "total": total}
+
+
+def _status_page(service: str) -> str | None:
+    entry = ServiceCatalog.default().get(service)
+    return entry.status_page if entry is not None and entry.name == service else None
+
+
+def build_report(store, day: date, incidents: list[Incident], params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> dict:
     summary = day_summary(store, day)
+    series = day_series(store, day, [inc.service for inc in incidents], params)
     items = []
     for inc in incidents:
         d = inc.to_dict()
         d["why"] = why(inc)
         d["baseline"] = inc.series
+        d["top_regions"] = top_regions(store, inc.service, inc.started_at, inc.ended_at)
+        d["status_page"] = _status_page(inc.service)
+        d["official"] = official_for_incident(store, inc)  # linked status-page incidents, lead times
         items.append(d)
     return {
         "date": day.isoformat(),
@@ -83,6 +162,7 @@ def build_report(store, day: date, incidents: list[Incident]) -> dict:
         "no_data": summary["posts"] == 0,
         "summary": summary,
         "incidents": items,
+        "day_series": series,
     }
 
 
@@ -92,15 +172,17 @@ def write_daily_report(store, day: date, out_dir: Path, formats=("md", "json"),
     result = detect_day(store, day, params)
     if save:
         save_detection(store, result, params)
-    data = build_report(store, day, result.incidents)
+    data = build_report(store, day, result.incidents, params)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"outageradar-{day.isoformat()}"
     report = DailyReport(day, result.incidents, data=data)
-    if {"md", "html"} & set(formats):
+    if "md" in formats and data["incidents"]:  # the Markdown links SVG files; the HTML inlines the same charts
         chart_dir = out_dir / f"charts-{day.isoformat()}"
-        for i, (inc, item) in enumerate(zip(result.incidents, data["incidents"]), 1):
-            safe = "".join(ch if ch.isalnum() else "-" for ch in inc.service.lower()).strip("-")
-            path = incident_chart(inc, chart_dir / f"{i:02d}-{safe}.png")
+        chart_dir.mkdir(exist_ok=True)
+        for i, item in enumerate(data["incidents"], 1):
+            safe = "".join(ch if ch.isalnum() else "-" for ch in item["service"].lower()).strip("-")
+            path = chart_dir / f"{i:02d}-{safe}-24h.svg"
+            path.write_text(day_chart_svg(item, data["day_series"].get(item["service"])), encoding="utf-8")
             item["chart"] = f"{chart_dir.name}/{path.name}"
     if "md" in formats:
         p = out_dir / f"{stem}.md"

@@ -19,6 +19,7 @@ from outageradar.reports.incidents import (
     region_label,
     regions_text,
 )
+from outageradar.reports.official import official_for_incident
 from outageradar.store import queries
 
 
@@ -28,6 +29,7 @@ class LiveReport:
     now: datetime
     incidents: list[Incident] = field(default_factory=list)
     posts: int = 0  # posts created in [start, now]
+    official: list[list[dict]] = field(default_factory=list)  # per incident: linked status-page incidents
 
     @property
     def no_data(self) -> bool:
@@ -49,12 +51,15 @@ class LiveReport:
     def to_dict(self) -> dict:
         return {
             "from": self.start.isoformat(), "to": self.now.isoformat(), "posts": self.posts, "no_data": self.no_data,
-            "incidents": [incident_summary(i) for i in self.incidents],
+            "incidents": [incident_summary(i, self.official[k] if k < len(self.official) else [])
+                          for k, i in enumerate(self.incidents)],
         }
 
 
-def incident_summary(inc: Incident) -> dict:
-    """What on-call needs of an incident: service, confidence, start, end, status, reports, expected, regions."""
+def incident_summary(inc: Incident, official: list[dict] | None = None) -> dict:
+    """What on-call needs of an incident: service, confidence, start, end, status, reports, expected, regions, and
+    the official status-page incidents linked to it with the lead time (``official``,
+    :mod:`outageradar.reports.official`)."""
     return {
         "service": inc.service, "confidence": inc.confidence, "status": inc.status,
         "start": inc.started_at.isoformat(), "end": inc.ended_at.isoformat(), "peak": inc.peak_at.isoformat(),
@@ -63,6 +68,7 @@ def incident_summary(inc: Incident) -> dict:
         "regions": [{"region": region_label(r["country"], r["admin1"]), "country": r["country"], "admin1": r["admin1"],
                      "reports": r["reports"], "reporters": r.get("reporters"), "expected": r["expected"]}
                     for r in inc.regions],
+        "official": list(official or []),
     }
 
 
@@ -80,6 +86,7 @@ def live_report(store, now: datetime, hours: float, params: IncidentParams = DEF
     order = {"strong": 0, "moderate": 1, "weak": 2}
     keep = [i for i in found if i.ended_at >= report.start and i.started_at <= now]
     report.incidents = sorted(keep, key=lambda i: (i.status != "ongoing", order[i.confidence], -i.total_reports))
+    report.official = [official_for_incident(store, i, until=now) for i in report.incidents]  # as known at now
     return report
 
 

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from outageradar.errors import OutageradarError
 from outageradar.reports.spike import DEFAULT_PARAMS, SpikeParams, score_series
 
 TIMESTAMP = "timestamp"
@@ -62,7 +63,7 @@ DEFAULT_INTERVAL_NS = 300 * 10**9
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
-class SeriesError(ValueError):
+class SeriesError(OutageradarError, ValueError):
     """The series file or frame cannot be scored; the message is one line meant for the user."""
 
 

@@ -1,7 +1,8 @@
 """Schema migrations: Alembic, configured in code so no ``alembic.ini`` is needed.
 
 ``upgrade(engine)`` brings any database to the newest schema; ``current``/``head`` tell where it is; ``ensure_schema``
-upgrades the embedded SQLite default automatically and asks for ``outageradar db upgrade`` elsewhere.
+upgrades the embedded SQLite default automatically and asks for ``outageradar db upgrade`` elsewhere; ``require_current``
+checks without changing anything (read-only stores).
 """
 
 from __future__ import annotations
@@ -42,6 +43,25 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
     return before, current_revision(engine)
+
+
+def require_current(engine: Engine) -> None:
+    """Raise :class:`StoreError` (one line) unless the schema is the newest this code knows; changes nothing."""
+    cur, head = current_revision(engine), head_revision(engine)
+    if cur == head:
+        return
+    if cur is None:
+        raise StoreError("the database holds no outageradar schema yet: ingest posts first, or run "
+                         "`outageradar db upgrade`")
+    try:
+        known = ScriptDirectory.from_config(alembic_config(engine)).get_revision(cur) is not None
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown revision
+        known = False
+    if known:
+        raise StoreError(f"the database schema ({cur}) is older than this version of outageradar ({head}): "
+                         "run `outageradar db upgrade`")
+    raise StoreError(f"the database schema ({cur}) is newer than this version of outageradar knows ({head}): "
+                     "upgrade outageradar")
 
 
 def ensure_schema(engine: Engine) -> None:

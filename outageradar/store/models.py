@@ -11,7 +11,10 @@ rollups          counts per service x country x admin1 x 5-minute bucket, update
 service_rollups  the same counts summed over regions (service x bucket), updated in the same transaction.
 cursors          where each collector query stopped (source, key) -> value, saved with the posts it covers.
 incidents        detected outages: one row per service and episode, updated as new data arrives.
-quarantine       records that could not become posts, with the raw text and the reason (unique per source+hash).
+quarantine       records that could not become posts, with the raw text (author fields replaced by salted hashes)
+                 and the reason; unique per source + ``raw_hash``, the SHA-256 of the record's line number and raw
+                 text (``store.writer.quarantine``), so identical bad lines are distinct rows and a re-run adds none.
+official_incidents  incidents from the services' official status pages (unique per provider + external id).
 """
 
 from __future__ import annotations
@@ -170,3 +173,28 @@ class QuarantineRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("source", "raw_hash"),)
+
+
+class OfficialIncidentRow(Base):
+    """An incident as a service's official status page tells it (Atlassian Statuspage, Google Cloud, AWS Health),
+    stored by ``status sync`` (:mod:`outageradar.store.official`); unique per provider and the provider's id, updated
+    in place when the provider's ``updated_at`` changes."""
+
+    __tablename__ = "official_incidents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(64))  # statuspage host (www.githubstatus.com), "gcp" or "aws"
+    service: Mapped[str] = mapped_column(String(128))  # the catalog service it is about
+    external_id: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(Text)
+    impact: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime | None] = mapped_column()  # when the page first said it (lead times count to this)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    url: Mapped[str | None] = mapped_column(String(512))
+    components: Mapped[list[str]] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("provider", "external_id"), Index(None, "service", "started_at"))

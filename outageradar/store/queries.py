@@ -6,7 +6,8 @@ rows come back. The ``*_frame`` functions return pandas DataFrames for notebooks
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
+
 from sqlalchemy import BigInteger, func, literal, select, tuple_, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -27,9 +28,15 @@ def table_counts(store) -> dict[str, int]:
         return {t.name: s.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
 
 
-def newest_post_time(store) -> datetime | None:
+def newest_post_time(store, now: datetime | None = None) -> datetime | None:
+    """The newest plausible post time (2006-01-01 .. ``now`` + 1 day, see ``ingest.post.check_time``): a post
+    stored with a broken time (9999-12-31, by an older version) does not become the default day of a report."""
+    from outageradar.ingest.post import EARLIEST, FUTURE_SLACK
+
+    latest = (now or datetime.now(timezone.utc)) + FUTURE_SLACK
     with store.session() as s:
-        return s.scalar(select(func.max(PostRow.created_at)))
+        return s.scalar(select(func.max(PostRow.created_at))
+                        .where(PostRow.created_at >= EARLIEST, PostRow.created_at <= latest))
 
 
 class epoch_seconds(FunctionElement):

@@ -1,25 +1,46 @@
 """Re-classifying stored posts after the model changes, and rebuilding the rollups from the classifications.
 
-Posts are read in id order in batches; each batch's classifications are replaced in one transaction. The rollups
-are then rebuilt from the classifications with one INSERT ... SELECT ... GROUP BY in the database, in the same
-transaction as the DELETE, so readers never see them half built.
+Posts are read in id order in batches. Each batch is one transaction that replaces the batch's classifications and
+applies the rollup delta they cause (the old classifications' counts subtracted, the new ones' added, rollup rows
+that fall to zero deleted), so at every commit the rollups agree with the classifications: a run that is killed or
+fails part-way leaves a consistent store, and a re-run continues with the posts still on an older model. On
+PostgreSQL the batch's old classifications are read ``FOR UPDATE``, so a concurrent writer of the same rows waits
+instead of making the delta stale.
+
+:func:`rebuild_rollups` recomputes every rollup from the classifications (one INSERT ... SELECT ... GROUP BY in the
+database, in the same transaction as the DELETE, so readers never see them half built): the repair for a store whose
+rollups were changed by hand, and the reference the tests compare the incremental path with.
 """
 
 from __future__ import annotations
 
-from datetime import timezone
+from collections import defaultdict
+from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import case, delete, func, insert, literal_column, select
+from sqlalchemy import and_, case, delete, func, insert, literal_column, select
 
 from outageradar.classify.tagger import Row
 from outageradar.store.models import ClassificationRow, PostRow, RollupRow, ServiceRollupRow
-from outageradar.store.writer import _classification_row, bucket_of
+from outageradar.store.writer import _classification_row, add_rollups, bucket_of
 
 BATCH = 5000
 
+Key = tuple[str, str, str, datetime]
 
-def reclassify(store, tagger, everything: bool = False, on_batch: Callable[[int], None] | None = None) -> int:
+
+def _count(counts: dict[Key, list[int]], sign: int, service, country, admin1, bucket: datetime, outage) -> None:
+    if not service:
+        return
+    c = counts[(service, country or "", admin1 or "", bucket)]
+    c[0] += sign
+    c[1] += sign * int(bool(outage))
+
+
+def reclassify(store, tagger, everything: bool = False, on_batch: Callable[[int], None] | None = None,
+               batch_size: int = BATCH) -> int:
+    """Re-classify the posts whose classification is missing or of another model version (every post when
+    ``everything``); returns how many. ``on_batch(done)`` is called after each committed batch."""
     version = tagger.version
     done = 0
     last_id = 0
@@ -31,29 +52,54 @@ def reclassify(store, tagger, everything: bool = False, on_batch: Callable[[int]
                 .outerjoin(ClassificationRow, ClassificationRow.post_id == PostRow.id)
                 .where(PostRow.id > last_id)
                 .order_by(PostRow.id)
-                .limit(BATCH)
+                .limit(batch_size)
             )
             if not everything:
                 q = q.where((ClassificationRow.model_version.is_(None)) | (ClassificationRow.model_version != version))
             rows = s.execute(q).all()
             if not rows:
                 break
-            labels = tagger.classify_rows([Row(r.text, r.user_location, r.lat, r.lon, r.place) for r in rows])
             ids = [r.id for r in rows]
+            c = ClassificationRow
+            old = s.execute(
+                select(c.service, c.country, c.admin1, c.bucket, c.outage).where(c.post_id.in_(ids)).with_for_update()
+            ).all()
+            labels = tagger.classify_rows([Row(r.text, r.user_location, r.lat, r.lon, r.place) for r in rows])
+            delta: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+            for o in old:
+                _count(delta, -1, o.service, o.country, o.admin1, o.bucket, o.outage)
+            new_rows = []
+            for r, lab in zip(rows, labels):
+                bucket = bucket_of(r.created_at.astimezone(timezone.utc))
+                new_rows.append(_classification_row(r.id, bucket, lab))
+                _count(delta, +1, lab.service, lab.country, lab.admin1, bucket, lab.outage)
             s.execute(delete(ClassificationRow).where(ClassificationRow.post_id.in_(ids)))
-            s.execute(insert(ClassificationRow), [
-                _classification_row(r.id, bucket_of(r.created_at.astimezone(timezone.utc)), lab)
-                for r, lab in zip(rows, labels)
-            ])
+            s.execute(insert(ClassificationRow), new_rows)
+            changed = {k: v for k, v in delta.items() if v != [0, 0]}
+            add_rollups(s, changed)
+            _drop_empty(s, changed)
             last_id = ids[-1]
         done += len(rows)
         if on_batch:
             on_batch(done)
-    rebuild_rollups(store)
     return done
 
 
+def _drop_empty(session, changed: dict[Key, list[int]]) -> None:
+    """Delete the rollup rows of ``changed`` keys that the delta brought to zero posts (a rebuild has none)."""
+    if not changed:
+        return
+    services = sorted({k[0] for k in changed})
+    buckets = sorted({k[3] for k in changed})
+    for i in range(0, len(buckets), 500):
+        part = buckets[i:i + 500]
+        for model in (RollupRow, ServiceRollupRow):
+            session.execute(delete(model).where(and_(model.n_posts <= 0, model.service.in_(services),
+                                                     model.bucket.in_(part))))
+
+
 def rebuild_rollups(store) -> None:
+    """Recompute every rollup and service rollup from the classifications, in one transaction."""
     c = ClassificationRow
     empty = literal_column("''")
     country, admin1 = func.coalesce(c.country, empty), func.coalesce(c.admin1, empty)

@@ -4,22 +4,29 @@ Idempotence: posts are inserted with ``ON CONFLICT (source, source_id) DO NOTHIN
 rows that were really inserted get a classification and count in the rollups. A batch that is interrupted rolls back
 whole, so a re-run after a kill ends with exactly the posts of the input, none twice, and rollups that agree with them.
 Cursors (``set_cursor``) are written in the same session so a collector's position moves only with its posts.
+
+A post whose (source, source_id) is already stored is a duplicate when its text is the stored text (whitespace
+aside) and a *conflict* otherwise: :func:`store_posts` returns the conflicts so the caller quarantines them instead of
+counting them as already stored. :func:`quarantine` keeps each rejected record with its reason; a record given with an
+ordinal (its line number in a file) is distinct from the same text at another line, so identical bad lines each get
+a row, and the same line of the same file is kept once however often the file is ingested.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from outageradar.classify.result import Classification
-from outageradar.ingest.post import Post
+from outageradar.ingest.post import Post, clean_text
 from outageradar.store.models import ClassificationRow, CursorRow, PostRow, QuarantineRow, RollupRow, ServiceRollupRow
 
 BUCKET_SECONDS = 300
@@ -44,6 +51,7 @@ def _insert(session: Session):
 class WriteResult:
     new: int = 0
     duplicates: int = 0
+    conflicts: list[tuple[Post, str]] = field(default_factory=list)  # (post, reason): not stored, to quarantine
 
 
 def store_posts(session: Session, posts: Sequence[Post], labels: Sequence[Classification]) -> WriteResult:
@@ -58,14 +66,14 @@ def store_posts(session: Session, posts: Sequence[Post], labels: Sequence[Classi
             "source": p.source,
             "source_id": p.source_id,
             "created_at": p.created_at,
-            "text": p.text,
-            "lang": p.lang,
+            "text": _safe(p.text),
+            "lang": _safe(p.lang),
             "author_hash": p.author_hash,
-            "user_location": p.user_location,
+            "user_location": _safe(p.user_location),
             "lat": p.lat,
             "lon": p.lon,
-            "place": p.place,
-            "url": p.url,
+            "place": _safe(p.place),
+            "url": _safe(p.url),
         }
         for p in posts
     ]
@@ -79,9 +87,12 @@ def store_posts(session: Session, posts: Sequence[Post], labels: Sequence[Classi
             .returning(t.c.id, t.c.source, t.c.source_id)
         )
         inserted = session.execute(stmt, rows).all()
+    index: dict[tuple[str, str], int] = {}
+    for i, p in enumerate(posts):
+        index.setdefault((p.source, p.source_id), i)  # the first of a key in the batch is the one inserted
+    conflicts = _conflicts(session, posts, index, {(source, source_id) for _, source, source_id in inserted})
     if not inserted:
-        return WriteResult(new=0, duplicates=len(posts))
-    index = {(p.source, p.source_id): i for i, p in enumerate(posts)}
+        return WriteResult(new=0, duplicates=len(posts) - len(conflicts), conflicts=conflicts)
     crows = []
     counts: dict[tuple[str, str, str, datetime], list[int]] = defaultdict(lambda: [0, 0])
     for post_id, source, source_id in inserted:
@@ -95,7 +106,57 @@ def store_posts(session: Session, posts: Sequence[Post], labels: Sequence[Classi
             c[1] += int(label.outage)
     session.execute(ClassificationRow.__table__.insert(), crows)
     add_rollups(session, counts)
-    return WriteResult(new=len(inserted), duplicates=len(posts) - len(inserted))
+    return WriteResult(new=len(inserted), duplicates=len(posts) - len(inserted) - len(conflicts), conflicts=conflicts)
+
+
+def _safe(value: str | None) -> str | None:
+    """A Post's strings are already clean (see :class:`~outageradar.ingest.post.Post`); this keeps a post changed
+    after it was made from storing NUL on SQLite and failing on PostgreSQL: both backends store the same text."""
+    return clean_text(value)[0] if isinstance(value, str) else value
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a == b or a.split() == b.split()
+
+
+def _conflicts(session: Session, posts: Sequence[Post], index: dict[tuple[str, str], int],
+               inserted: set[tuple[str, str]]) -> list[tuple[Post, str]]:
+    """The posts of the batch that were not inserted and whose text differs from the stored post of their key."""
+    stored: dict[tuple[str, str], str] = {}
+    missing = [k for k in index if k not in inserted]
+    t = PostRow.__table__
+    if missing and session.get_bind().dialect.name == "postgresql":
+        # a join with the keys as arrays: linear whatever plan PostgreSQL picks (an IN list of 500 ids against a
+        # table with stale statistics was a sequential scan testing every row against the list)
+        rows = session.execute(sql(
+            "SELECT p.source, p.source_id, p.text FROM posts p JOIN unnest(CAST(:s AS text[]), CAST(:i AS text[])) "
+            "AS k(source, source_id) ON p.source = k.source AND p.source_id = k.source_id"),
+            {"s": [k[0] for k in missing], "i": [k[1] for k in missing]})
+        stored.update({(r.source, r.source_id): r.text for r in rows})
+        missing = []
+    for i in range(0, len(missing), 500):
+        chunk = missing[i:i + 500]
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for source, source_id in chunk:
+            by_source[source].append(source_id)
+        cond = or_(*[(t.c.source == src) & t.c.source_id.in_(ids) for src, ids in by_source.items()])
+        stored.update({(r.source, r.source_id): r.text for r in session.execute(
+            select(t.c.source, t.c.source_id, t.c.text).where(cond))})
+    out = []
+    for i, p in enumerate(posts):
+        key = (p.source, p.source_id)
+        first = index[key]
+        if key in inserted:
+            if first == i:
+                continue
+            text = posts[first].text
+        else:
+            text = stored.get(key)
+            if text is None:  # not stored and not inserted: cannot happen outside a concurrent delete
+                continue
+        if not _same_text(_safe(p.text), text):
+            out.append((p, f"conflict: {p.source} id {p.source_id[:60]!r} is already stored with a different text"))
+    return out
 
 
 _POST_COLUMNS = ("source", "source_id", "created_at", "text", "lang", "author_hash", "user_location", "lat", "lon",
@@ -165,17 +226,26 @@ def _upsert_counts(session: Session, model, keys: list[str], items) -> None:
     session.execute(stmt, [{**dict(zip(keys, k)), "n_posts": v[0], "n_outage": v[1]} for k, v in items])
 
 
-def quarantine(session: Session, source: str, records: Iterable[tuple[str, str]]) -> int:
-    """Keep records that could not be parsed: (raw text, reason). The same raw record is kept once per source."""
+def quarantine(session: Session, source: str, records: Iterable[tuple]) -> int:
+    """Keep records that could not become posts: (raw text, reason) or (raw text, reason, ordinal). Returns how many
+    rows were new.
+
+    The row's ``raw_hash`` is the SHA-256 of the ordinal and the raw text, so the same text at two lines of a file is
+    two rows, and re-ingesting the file adds none. NUL characters and lone surrogates in the raw text, the reason or
+    the source are replaced first (:func:`~outageradar.ingest.post.clean_text`), so any record can be kept."""
     rows = []
     seen = set()
-    for raw, reason in records:
-        h = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+    source = clean_text(source)[0][:512]
+    now = datetime.now(timezone.utc)
+    for rec in records:
+        raw, reason = clean_text(str(rec[0]))[0], clean_text(str(rec[1]))[0]
+        ordinal = rec[2] if len(rec) > 2 else None
+        key = raw if ordinal is None else f"{ordinal}\x00{raw}"
+        h = hashlib.sha256(key.encode("utf-8")).hexdigest()
         if h in seen:
             continue
         seen.add(h)
-        rows.append({"source": source[:512], "raw_hash": h, "raw": raw, "reason": reason,
-                     "created_at": datetime.now(timezone.utc)})
+        rows.append({"source": source, "raw_hash": h, "raw": raw, "reason": reason, "created_at": now})
     if not rows:
         return 0
     t = QuarantineRow.__table__
