@@ -646,8 +646,8 @@ def report(detector: Detector, table: ScoreTable, select: str = "pooled", per_se
         loo_syn = synthetic_stats(table, std.chosen)
         all_syn = synthetic_stats(table, np.full(len(table.series), best))
         figures["synthetic"] = {"loo": loo_syn, "all_series_point": all_syn}
-        print(f"\nsynthetic: recall and false alert episodes per series-year "
-              f"(leave-one-out choice | point chosen on all series)")
+        print("\nsynthetic: recall and false alert episodes per series-year "
+              "(leave-one-out choice | point chosen on all series)")
         print(f"  {'kind':24s} {'series':>6s} {'outages':>7s} {'years':>6s}   {'recall':>6s} {'false/yr':>8s}   "
               f"{'recall':>6s} {'false/yr':>8s}")
         for kind in sorted(loo_syn, key=lambda k: (k.startswith("quiet"), "(" in k, k)):

@@ -76,7 +76,6 @@ def windowed_gaussian_tail(
 ) -> np.ndarray:
     """Tail probability of each value against NAB's windowed Gaussian (1.0 where there is no window yet)."""
     x = np.asarray(values, dtype=float)
-    n = len(x)
     W, S = int(window_size), max(1, int(step_size))
     ok = ~np.isnan(x)
     x0 = float(x[ok][0]) if ok.any() else 0.0

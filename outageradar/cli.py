@@ -16,7 +16,7 @@ import gzip
 import os
 import sys
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Optional
 

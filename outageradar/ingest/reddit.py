@@ -136,7 +136,9 @@ class RedditCollector:
                                                                limit=self.limit))
         for sub in self.subreddits:
             for kind in self.listings:
-                listing = (lambda s=sub, k=kind: getattr(reddit.subreddit(s), k)(limit=self.limit))
+                def listing(s=sub, k=kind):
+                    return getattr(reddit.subreddit(s), k)(limit=self.limit)
+
                 self._task(sink, problems, f"{kind}:{sub.lower()}", f"r/{sub} {kind}", True, listing)
         if problems:
             sink.result.message = "; ".join(problems)[:500]
