@@ -304,6 +304,8 @@ def _count_tests(y0, mu, dispersion, valid, widths, step, params, direction, dec
     here = y0 >= 1
     hour_w = max(1, int(round(3600 / step)))
     sums = {w: trailing_sum(yp, w) for w in {1, hour_w, *widths}}
+    mu_sums = {w: trailing_sum(mu, w) for w in {hour_w, *widths}}  # expectations summed over each window ...
+    mu2_sums = {w: trailing_sum(mu * mu, w) for w in {hour_w, *widths}}  # ... and their squares
 
     def big(w: int) -> np.ndarray:
         return (sums[max(w, hour_w)] >= params.min_count) & here
@@ -313,8 +315,8 @@ def _count_tests(y0, mu, dispersion, valid, widths, step, params, direction, dec
     if run > 1:  # every interval of the last `run` surprising: the largest p-value of the run
         p_nb = trailing_max(p_nb, run)
     for width in widths:  # the last `width` intervals together: NB with Var = M + alpha * sum(mu^2)
-        m_sum = np.maximum(trailing_sum(mu, width), 1e-12)
-        alpha_sum = np.maximum(alpha * trailing_sum(mu * mu, width) / m_sum**2, 1e-9)
+        m_sum = np.maximum(mu_sums[width], 1e-12)
+        alpha_sum = np.maximum(alpha * mu2_sums[width] / m_sum**2, 1e-9)
         p_nb = np.minimum(p_nb, np.where(big(width), nb_upper_tail(sums[width], m_sum, alpha_sum), 1.0))
     tests = 1 + len(widths)
     pvalue = np.where(valid, np.minimum(1.0, tests * p_nb), 1.0)
@@ -334,8 +336,8 @@ def _count_tests(y0, mu, dispersion, valid, widths, step, params, direction, dec
         anomalous = anomalous | anom_seas
         score = np.maximum(score, score_seas)
         pvalue = np.minimum(pvalue, np.minimum(1.0, 2 * p_seas))
-    m_hour = trailing_sum(mu, hour_w)
-    raised = sums[hour_w] - m_hour > 2.0 * np.sqrt(m_hour + alpha * trailing_sum(mu * mu, hour_w))
+    m_hour = mu_sums[hour_w]
+    raised = sums[hour_w] - m_hour > 2.0 * np.sqrt(m_hour + alpha * mu2_sums[hour_w])
     return anomalous, score, pvalue, anomalous & raised
 
 
