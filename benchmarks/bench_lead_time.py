@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = load(store.factory, read_posts(posts, "bench-salt"), Tagger(), quarantine_source="bench")
         day = official_start.date()
         result = detect_day(store, day)
-        report = build_report(store, day, result.incidents)
+        report = build_report(store, result)
         store.dispose()
     seconds = time.perf_counter() - t0
 

@@ -13,7 +13,7 @@ import pytest
 
 from outageradar.reports.charts import LEFT, RIGHT, WIDTH, time_chart_svg
 from outageradar.reports.daily import build_report, write_daily_report
-from outageradar.reports.incidents import detect_day
+from outageradar.reports.incidents import DetectionResult, detect_day
 from outageradar.reports.render import render_html, render_markdown
 from outageradar.reports.view import facts, lead_text, report_view, safe_url
 from test_report_daily import EVIL, _fill
@@ -45,7 +45,7 @@ def _plain(text: str) -> str:
 def report(store):
     _fill(store)
     result = detect_day(store, DAY)
-    data = build_report(store, DAY, result.incidents)
+    data = build_report(store, result)
     strong = next(i for i in data["incidents"] if i["confidence"] == "strong")
     strong["official"] = [
         {"provider": "statuspage", "title": "Gmail: elevated errors <b>signing in</b>",
@@ -173,7 +173,7 @@ def test_lead_text_and_safe_url():
 
 
 def test_no_data_and_quiet_day_render_the_same_message(store):
-    data = build_report(store, DAY, [])
+    data = build_report(store, DetectionResult(DAY, [], 0))
     md, page = _md_text(render_markdown(data)), _html_text(render_html(data))
     for fact in facts(report_view(data)):
         assert _plain(fact) in md and _plain(fact) in page

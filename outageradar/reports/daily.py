@@ -27,6 +27,7 @@ from outageradar.classify.catalog import ServiceCatalog
 from outageradar.reports.charts import day_chart_svg
 from outageradar.reports.incidents import (
     DEFAULT_INCIDENT_PARAMS,
+    DetectionResult,
     Incident,
     IncidentParams,
     day_bounds,
@@ -36,9 +37,8 @@ from outageradar.reports.incidents import (
 )
 from outageradar.reports.official import official_for_incident
 from outageradar.reports.render import render_html, render_markdown, write_json
-from outageradar.reports.spike import score_counts
 from outageradar.store import queries
-from outageradar.store.models import ClassificationRow, PostRow, RollupRow
+from outageradar.store.models import ClassificationRow, PostRow
 from outageradar.store.writer import BUCKET_SECONDS
 
 BAND_QUANTILE = 0.99
@@ -87,47 +87,32 @@ def day_summary(store, day: date) -> dict:
     return {"posts": posts, "outage_reports": outages, "sources": sources}
 
 
-def day_series(store, day: date, services, params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> dict[str, dict]:
-    """Each service's 24 hours of ``day`` against its baseline: ``{service: {"buckets", "counts", "expected",
-    "upper"}}``, one value per 5-minute bucket. The expected level is the detector's (the same causal baseline over
-    the same ``history_days`` of the service's total series); ``upper`` is the :data:`BAND_QUANTILE` quantile of the
-    negative binomial with the baseline's variance."""
-    wanted = sorted(set(services))
-    if not wanted:
+def day_series(result: DetectionResult) -> dict[str, dict]:
+    """Each incident service's 24 hours of the detected day against its baseline: ``{service: {"buckets", "counts",
+    "expected", "upper"}}``, one value per 5-minute bucket. The counts, expected level and variance are the
+    detection's own (:attr:`DetectionResult.day_totals`: the same causal baseline over the same history); ``upper``
+    is the :data:`BAND_QUANTILE` quantile of the negative binomial with that variance."""
+    if not result.day_totals:
         return {}
-    day_start, day_end = day_bounds(day)
-    hist_start = day_start - timedelta(days=params.history_days)
-    n = int((day_end - hist_start).total_seconds()) // BUCKET_SECONDS
-    today = int((day_start - hist_start).total_seconds()) // BUCKET_SECONDS
-    row = {name: i for i, name in enumerate(wanted)}
-    counts = np.zeros((len(wanted), n))
-    t0 = int(hist_start.timestamp())
-    for service, epoch, k in queries.service_totals(store, hist_start, day_end):
-        if service in row:
-            counts[row[service], (int(epoch) - t0) // BUCKET_SECONDS] += k
-    stamps = np.datetime64(hist_start.replace(tzinfo=None), "ns") + np.arange(n) * np.timedelta64(BUCKET_SECONDS, "s")
-    res = score_counts(stamps, counts, params=params.spike)
-    mu = np.maximum(res.expected[:, today:], 1e-9)
-    var = np.maximum(res.variance[:, today:], mu * (1 + 1e-9))
+    day_start, _ = day_bounds(result.day)
+    names = sorted(result.day_totals)
+    counts, expected, variance = (np.vstack([result.day_totals[name][k] for name in names]) for k in range(3))
+    mu = np.maximum(expected, 1e-9)
+    var = np.maximum(variance, mu * (1 + 1e-9))
     alpha = (var - mu) / mu**2  # NB: Var = mu + alpha mu^2
     upper = nbinom.ppf(BAND_QUANTILE, 1 / alpha, 1 / (1 + alpha * mu))
-    buckets = [(day_start + timedelta(seconds=BUCKET_SECONDS * b)).isoformat() for b in range(n - today)]
-    return {name: {"buckets": buckets, "counts": counts[i, today:].astype(int).tolist(),
-                   "expected": np.round(res.expected[i, today:], 3).tolist(),
+    buckets = [(day_start + timedelta(seconds=BUCKET_SECONDS * b)).isoformat() for b in range(counts.shape[1])]
+    return {name: {"buckets": buckets, "counts": counts[i].astype(int).tolist(),
+                   "expected": np.round(expected[i], 3).tolist(),
                    "upper": np.nan_to_num(upper[i], nan=0.0).astype(int).tolist()}
-            for name, i in row.items()}
+            for i, name in enumerate(names)}
 
 
 def top_regions(store, service: str, start: datetime, end: datetime, limit: int = TOP_REGIONS) -> dict:
     """Where the outage reports of ``service`` in [start, end) came from, most first: ``{"regions": [{"label",
     "country", "admin1", "reports", "share"}], "other_regions", "other_reports", "unknown_reports", "total"}`` (at
     most ``limit`` regions; the rest summed as "other"; reports with no known place counted apart)."""
-    r = RollupRow
-    q = (select(r.country, r.admin1, func.sum(r.n_outage))
-         .where(r.service == service, r.bucket >= start, r.bucket < end, r.n_outage > 0)
-         .group_by(r.country, r.admin1))
-    with store.session() as s:
-        rows = [(c or "", a or "", int(k)) for c, a, k in s.execute(q).all()]
+    rows = queries.region_outage_counts(store, service, start, end)
     known = sorted([x for x in rows if x[0]], key=lambda x: (-x[2], region_label(x[0], x[1])))
     total = sum(k for _, _, k in rows)
     top = [{"label": region_label(c, a), "country": c, "admin1": a, "reports": k,
@@ -142,9 +127,11 @@ def _status_page(service: str) -> str | None:
     return entry.status_page if entry is not None and entry.name == service else None
 
 
-def build_report(store, day: date, incidents: list[Incident], params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> dict:
+def build_report(store, result: DetectionResult) -> dict:
+    """The report dict of a day's detection (:func:`~outageradar.reports.incidents.detect_day`)."""
+    day, incidents = result.day, result.incidents
     summary = day_summary(store, day)
-    series = day_series(store, day, [inc.service for inc in incidents], params)
+    series = day_series(result)
     items = []
     for inc in incidents:
         d = inc.to_dict()
@@ -172,7 +159,7 @@ def write_daily_report(store, day: date, out_dir: Path, formats=("md", "json"),
     result = detect_day(store, day, params)
     if save:
         save_detection(store, result, params)
-    data = build_report(store, day, result.incidents, params)
+    data = build_report(store, result)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"outageradar-{day.isoformat()}"
     report = DailyReport(day, result.incidents, data=data)

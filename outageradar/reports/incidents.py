@@ -137,6 +137,8 @@ class DetectionResult:
     series_scored: int
     posts: int = 0  # posts stored for the day (created up to ``as_of``): 0 means no data, not "no incidents"
     as_of: datetime | None = None
+    # the day's buckets of each incident service's total series: (counts, expected, variance) from the detection
+    day_totals: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -230,7 +232,11 @@ def detect_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAM
         inc.status = "ongoing" if now - inc.ended_at < params.merge_gap else "resolved"
     order = {"strong": 0, "moderate": 1, "weak": 2}
     incidents.sort(key=lambda x: (order[x.confidence], -x.total_reports, x.started_at))
-    return DetectionResult(day, incidents, len(data.names) + len(data.keys), data.posts, as_of)
+    row_of = {name: i for i, name in enumerate(data.names)}
+    t = data.today
+    day_totals = {inc.service: (data.T[i, t:], scores.total.expected[i, t:], scores.total.variance[i, t:])
+                  for inc in incidents for i in [row_of[inc.service]]}
+    return DetectionResult(day, incidents, len(data.names) + len(data.keys), data.posts, as_of, day_totals)
 
 
 def load_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAMS,
@@ -412,6 +418,7 @@ class _Scores:
     expected: np.ndarray
     pvalue: np.ndarray
     anomalous: np.ndarray
+    variance: np.ndarray
 
 
 def _score(buckets, counts, prior, params: IncidentParams) -> _Scores:
@@ -420,7 +427,7 @@ def _score(buckets, counts, prior, params: IncidentParams) -> _Scores:
         p = None if prior is None else prior[lo:lo + params.chunk]
         parts.append(score_counts(buckets, counts[lo:lo + params.chunk], prior_expected=p, params=params.spike))
     return _Scores(np.vstack([x.expected for x in parts]), np.vstack([x.pvalue for x in parts]),
-                   np.vstack([x.extent for x in parts]))
+                   np.vstack([x.extent for x in parts]), np.vstack([x.variance for x in parts]))
 
 
 def _episodes(idx: np.ndarray, gap: int) -> list[tuple[int, int]]:

@@ -268,3 +268,14 @@ def incidents_frame(store):
 
 def quarantine_frame(store, limit: int = 10_000):
     return _frame(store, select(*QuarantineRow.__table__.c).order_by(QuarantineRow.id.desc()).limit(limit))
+
+
+def region_outage_counts(store, service: str, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
+    """``(country, admin1, outage reports)`` of ``service`` per region in the buckets of [start, end), from the
+    rollups ("" where the place is unknown)."""
+    r = RollupRow
+    q = (select(r.country, r.admin1, func.sum(r.n_outage))
+         .where(r.service == service, r.bucket >= start, r.bucket < end, r.n_outage > 0)
+         .group_by(r.country, r.admin1))
+    with store.session() as s:
+        return [(c or "", a or "", int(k)) for c, a, k in s.execute(q).all()]
