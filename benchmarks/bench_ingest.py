@@ -3,15 +3,22 @@
 Runs the real CLI in a subprocess on a fresh database, so the figure includes parsing, classification, the store
 writes and the rollups — everything a user's ingest does.
 
-Check, before the rate is printed (exit 1 with "check FAILED: ..." otherwise): every generated post is stored (posts
-and classifications rows == posts written to the file, nothing quarantined), and the rollups agree with the stored
+Then the store alone: the same posts, read and classified once in this process (untimed), are written batch by
+batch (2,000 posts, what ``ingest file`` writes) through ``outageradar.store.page.write_page`` — the store's half of
+the pipeline: posts, classifications, rollups, the savepoint and the commit — on a fresh database of each backend,
+and then once more (the re-run after a kill: every post already stored, found as a duplicate). ``--store-only`` skips
+the end-to-end runs.
+
+Check, before any rate is printed (exit 1 with "check FAILED: ..." otherwise): every generated post is stored (posts
+and classifications rows == posts written to the file, nothing quarantined; for the store alone, every batch reports
+all its posts new, and the second pass all of them duplicates), and the rollups agree with the stored
 classifications key by key — ``rollups`` equals the classifications naming a service grouped by service, country,
 admin1 and bucket, ``service_rollups`` equals them grouped by service and bucket, and both total the classified posts
 naming a service.
 
     .venv/bin/python benchmarks/bench_ingest.py [--posts 100000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
-``--pg ''`` skips PostgreSQL; the PostgreSQL run uses a fresh schema (``bench_<random>``), dropped at the end.
+``--pg ''`` skips PostgreSQL; each PostgreSQL run uses a fresh schema (``bench_<random>``), dropped at the end.
 ``--break TABLE`` (debug) deletes one row of ``posts``, ``rollups`` or ``service_rollups`` after the ingest, to show
 the check fails. Last measured figures: ``benchmarks/README.md``.
 """
@@ -27,6 +34,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -132,50 +140,118 @@ def bench(path: Path, url: str, n: int, broken: str | None) -> tuple[float, str,
     return wall, line, check(url, n)
 
 
+STORE_BATCH = 2000
+
+
+def classified(path: Path) -> tuple[list, list]:
+    """The file's posts and their labels, classified once (untimed) for the store-only runs."""
+    from outageradar.classify.tagger import Tagger
+    from outageradar.ingest.filesource import read_posts
+    from outageradar.records import Post
+
+    posts = [p for p in read_posts(path, "bench-salt") if isinstance(p, Post)]
+    return posts, Tagger().classify_posts(posts)
+
+
+def bench_store(url: str, posts: list, labels: list, broken: str | None) -> tuple[float, float, str]:
+    """Seconds to write every batch to a fresh store at ``url``, seconds to write them again (all duplicates), and
+    the check's line."""
+    from outageradar.store import migrate, open_store
+    from outageradar.store.db import make_engine
+    from outageradar.store.page import write_page
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    store = open_store(url)
+    times = []
+    try:
+        for rerun in (False, True):
+            t = time.perf_counter()
+            for i in range(0, len(posts), STORE_BATCH):
+                part = posts[i:i + STORE_BATCH]
+                r = write_page(store.factory, part, labels[i:i + STORE_BATCH], quarantine_source="bench")
+                want = (0, len(part)) if rerun else (len(part), 0)
+                if (r.new, r.duplicates) != want or r.refused:
+                    raise SystemExit(f"check FAILED: batch {i // STORE_BATCH} {'again' if rerun else ''}: "
+                                     f"{r.new} new, {r.duplicates} duplicates, {len(r.refused)} refused; want "
+                                     f"{want[0]} new, {want[1]} duplicates")
+            times.append(time.perf_counter() - t)
+    finally:
+        store.dispose()
+    if broken:
+        break_table(url, broken)
+    return times[0], times[1], check(url, len(posts))
+
+
+@contextmanager
+def pg_schema(pg: str):
+    """A URL of a fresh schema on the PostgreSQL server ``pg`` (dropped afterwards), or None when it is down."""
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    try:
+        admin = create_engine(pg, connect_args={"connect_timeout": 5})
+        with admin.begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - an unreachable server means "skip PostgreSQL"
+        print(f"PostgreSQL : skipped ({str(exc).splitlines()[0]})", file=sys.stderr)
+        yield None
+        return
+    try:
+        sep = "&" if "?" in pg else "?"
+        yield f"{pg}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--posts", type=int, default=100_000, help="simulated posts (default 100,000)")
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
                     help="PostgreSQL URL ('' to skip); a fresh schema is created and dropped")
+    ap.add_argument("--store-only", action="store_true",
+                    help="time only the store's writes (posts classified beforehand), not `ingest file`")
     ap.add_argument("--break", dest="broken", choices=BREAKABLE,
                     help="debug: delete one row of this table after the ingest")
     args = ap.parse_args(argv)
     if args.posts < 1:
         ap.error("--posts must be positive")
+    backends = [("SQLite", None)] + ([("PostgreSQL", args.pg)] if args.pg else [])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "posts.jsonl"
         n = make_file(args.posts, path)
-        results = []
-        wall, line, ok = bench(path, f"sqlite:///{tmp}/bench.db", n, args.broken)
-        results.append(("SQLite", wall, line, ok))
-        pg_note = None
-        if args.pg:
-            schema = "bench_" + uuid.uuid4().hex[:8]
-            admin = None
-            try:
-                admin = create_engine(args.pg, connect_args={"connect_timeout": 5})
-                with admin.begin() as c:
-                    c.execute(text(f'CREATE SCHEMA "{schema}"'))
-            except Exception as exc:  # noqa: BLE001 - an unreachable server means "skip PostgreSQL"
-                pg_note = f"PostgreSQL : skipped ({str(exc).splitlines()[0]})"
-                schema = None
-            if schema:
-                try:
-                    sep = "&" if "?" in args.pg else "?"
-                    wall, line, ok = bench(path, f"{args.pg}{sep}options=-csearch_path%3D{schema}", n, args.broken)
-                    results.append(("PostgreSQL", wall, line, ok))
-                finally:
-                    with admin.begin() as c:
-                        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                    admin.dispose()
+        results, stores = [], []
+        for name, pg in backends:
+            if args.store_only:
+                break
+            with (pg_schema(pg) if pg else _sqlite(tmp, "bench.db")) as url:
+                if url:
+                    wall, line, ok = bench(path, url, n, args.broken)
+                    results.append((name, wall, line, ok))
+        posts, labels = classified(path)
+        if len(posts) != n:
+            raise SystemExit(f"check FAILED: {n:,} posts generated, {len(posts):,} read back")
+        for name, pg in backends:
+            with (pg_schema(pg) if pg else _sqlite(tmp, "store.db")) as url:
+                if url:
+                    first, again, ok = bench_store(url, posts, labels, args.broken)
+                    stores.append((name, first, again, ok))
         # every check passed: now the figures
         print(f"{n:,} posts in {path.stat().st_size / 1e6:.1f} MB")
         for name, wall, line, ok in results:
             print(f"check ok ({name}): {ok}")
             print(f"{name:<11}: {n / wall:,.0f} posts/s end to end ({wall:.1f}s wall, incl. start-up)\n  {line}")
-        if pg_note:
-            print(pg_note)
+        for name, first, again, ok in stores:
+            print(f"check ok ({name}, store only): {ok}")
+            print(f"{name:<11}: store only {n / first:,.0f} posts/s new ({first:.2f}s), "
+                  f"{n / again:,.0f} posts/s already stored ({again:.2f}s), batches of {STORE_BATCH:,}")
+
+
+@contextmanager
+def _sqlite(tmp: str, name: str):
+    yield f"sqlite:///{tmp}/{name}"
 
 
 if __name__ == "__main__":

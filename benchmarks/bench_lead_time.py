@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from outageradar.reports.daily import build_report
     from outageradar.reports.incidents import detect_day
     from outageradar.store import open_store
-    from outageradar.store.loader import load
+    from outageradar.pipeline import load
     from outageradar.store.official import sync_feeds
 
     path = args.shared / "data" / "status_incidents" / "github" / "incidents.jsonl"

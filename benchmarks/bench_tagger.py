@@ -5,7 +5,7 @@ coordinates (the text/profile paths are the per-post cost; coordinates are batch
 Prints posts/s for the whole tagger and for each part, so a regression points at its cause.
 
 Check, before any rate is printed (exit 1 with "check FAILED: ..." otherwise): the labels of the timed full-tagger run
-equal what ``outageradar classify file`` writes (:func:`outageradar.classify.batch.classify_file`, the CLI's code path,
+equal what ``outageradar classify file`` writes (:func:`outageradar.pipeline.classify_file.classify_file`, the CLI's code path,
 with its own tagger) for a sample of ``--sample`` rows spread over the input: outage, service, country, admin1, city
 and problem equal, outage scores within 1e-9. So the rate is of the tagger the product runs.
 
@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from outageradar.classify.batch import classify_file
+from outageradar.pipeline.classify_file import classify_file
 from outageradar.classify.catalog import ServiceCatalog
 from outageradar.classify.problem import problem_type
 from outageradar.classify.region import RegionTagger

@@ -3,7 +3,7 @@
 Prints:
 1. repeated stratified CV (5x5-fold) precision/recall/F1 of the training recipe without extra data, with the extra
    weak supervision (added to training folds only), and without the guide-derived cue offsets; then, on the teachers'
-   5-fold split, the shipped recipe with the teacher-labelled pool (``classify/teacher.py``) and without it;
+   5-fold split, the shipped recipe with the teacher-labelled pool (``training/teacher.py``) and without it;
 2. the shipped model's figures on the dev file (optimistic: the dev file is its training data);
 3. the problem tagger's accuracy and confusion on the dev file's outage posts (in-sample for the rules);
 4. throughput over 200k real posts (the 1,000 dev posts repeated) in pure Python, one process: the relevance score
@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from outageradar.classify import text as textmod
-from outageradar.classify import training
-from outageradar.classify.problem import PROBLEM_TYPES, problem_type
-from outageradar.classify.relevance import RelevanceModel
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the training/ area of the checkout
+
+from outageradar.classify import text as textmod  # noqa: E402
+from outageradar.classify.problem import PROBLEM_TYPES, problem_type  # noqa: E402
+from outageradar.classify.relevance import RelevanceModel  # noqa: E402
+from training import linear as training  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEV = SHARED / "labeled" / "outage_posts_dev.csv"

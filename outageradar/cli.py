@@ -2,7 +2,7 @@
 
 :func:`main` runs the app with ``standalone_mode=False`` and prints every error itself, as plain text on one line
 (``error: <message>``; nothing in a message is read as Rich markup, control characters are escaped): a usage error
-(missing argument, bad option or value) exits 2, an :class:`~outageradar.errors.OutageradarError` (bad input, file,
+(missing argument, bad option or value) exits 2, an :class:`~outageradar.records.OutageradarError` (bad input, file,
 configuration or database) exits 1, and anything else exits 1 with the exception's class name (a bug; set
 ``OUTAGERADAR_DEBUG=1`` for the traceback). Arguments are checked before any database is opened, and the read
 commands (``report daily``, ``report live``, ``db status``, ``detect run`` when it does not save) open the store
@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from outageradar.errors import OutageradarError, one_line
+from outageradar.records import OutageradarError, one_line
 
 app = typer.Typer(
     help="outageradar: is it down, for whom, and where? Aggregates social-media outage reports.",
@@ -124,6 +124,8 @@ def ingest_file(
     monthfirst: bool = typer.Option(False, "--monthfirst", help="Read ambiguous numeric dates as month/day/year "
                                     "(03/04/2020 is March 4)."),
     batch_size: int = typer.Option(2000, min=1, help="Posts per transaction."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that classify while this one "
+                                          "writes (default: the cores; 1 classifies here)."),
     db: Optional[str] = DbOption,
 ) -> None:
     """Ingest posts from a file: classify them, store them, update the rollups. Re-running adds nothing twice.
@@ -134,7 +136,7 @@ def ingest_file(
     from outageradar.config import load_settings
     from outageradar.classify.tagger import Tagger
     from outageradar.ingest.filesource import read_posts, detect_format, open_binary
-    from outageradar.store.loader import load
+    from outageradar.pipeline import default_workers, load
 
     if dayfirst and monthfirst:
         raise CliError("--dayfirst and --monthfirst exclude each other: pass one")
@@ -150,7 +152,8 @@ def ingest_file(
         task = progress.add_task(f"ingest {path.name}", total=total)
         summary = load(store.factory, read_posts(path, settings.salt(), fmt, source, dayfirst=order), Tagger(),
                        quarantine_source=f"file:{path.resolve()}", batch_size=batch_size,
-                       on_batch=lambda s: progress.update(task, completed=s.read))
+                       on_batch=lambda s: progress.update(task, completed=s.read),
+                       workers=workers or default_workers())
     repaired = (f"; {summary.repaired:,} with characters replaced (invalid UTF-8, NUL, lone surrogates)"
                 if summary.repaired else "")
     out.print(
@@ -176,35 +179,17 @@ def _count_lines(path: Path) -> int | None:
 
 
 # ---------------------------------------------------------------- ingest: collectors (X, Reddit, Mastodon, Bluesky)
-def _ingest_setup(db: str | None):
-    from outageradar.classify.catalog import ServiceCatalog
-    from outageradar.config import load_settings
-    from outageradar.ingest.sources import load_ingest_config
-
-    settings = load_settings(db)
-    return settings, load_ingest_config(settings), list(ServiceCatalog.default().services.values())
-
-
-def _one_pass(store, settings, cfg, services, sources, stop=None):
-    from outageradar.classify.tagger import Tagger
-    from outageradar.ingest.runner import PassResult, run_pass
-    from outageradar.ingest.schedule import SKIPPED, locked_pass
-    from outageradar.ingest.sources import build_collectors
-
-    collectors = build_collectors(cfg, services, settings.salt(), only=sources or None)
-    result = locked_pass(store.engine, lambda: run_pass(store.factory, Tagger(), collectors, stop=stop))
-    return result if result is not None else PassResult(skipped=SKIPPED)
-
-
 @ingest_app.command("run")
 def ingest_run(
     source: list[str] = typer.Option([], "--source", help="x, reddit, mastodon or bluesky; repeat for several (default: every enabled source)."),
     db: Optional[str] = DbOption,
 ) -> None:
     """One incremental pass over the configured sources; prints new posts per source and query."""
-    settings, cfg, services = _ingest_setup(db)
+    from outageradar.pipeline.collect import ingest_pass, ingest_setup
+
+    settings, cfg, services = ingest_setup(db)
     store = _store(db)
-    result = _one_pass(store, settings, cfg, services, source)
+    result = ingest_pass(store, settings, cfg, services, source)
     for line in result.lines():
         out.print(line, highlight=False, markup=False)
     if result.all_failed:
@@ -222,14 +207,15 @@ def ingest_schedule(
 
     from outageradar.ingest.schedule import run_schedule
     from outageradar.ingest.sources import parse_every
+    from outageradar.pipeline.collect import ingest_pass, ingest_setup
 
-    settings, cfg, services = _ingest_setup(db)
+    settings, cfg, services = ingest_setup(db)
     seconds = parse_every(every or cfg.every)
     store = _store(db)
     stop = threading.Event()
 
     def job() -> None:
-        result = _one_pass(store, settings, cfg, services, source, stop=stop)
+        result = ingest_pass(store, settings, cfg, services, source, stop=stop)
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         for line in result.lines(per_query=False):
             out.print(f"[{stamp}] {line}", highlight=False, markup=False)
@@ -247,24 +233,18 @@ def ingest_stream(
     """Stream the Bluesky Jetstream firehose, keep posts that mention catalog services, store them in batches."""
     import threading
 
-    from outageradar.classify.tagger import Tagger
-    from outageradar.ingest.jetstream import JetstreamCollector, JetstreamFilter
     from outageradar.ingest.schedule import install_stop_signals
-    from outageradar.ingest.sources import jetstream_terms
+    from outageradar.pipeline.collect import ingest_setup, stream_bluesky
 
     if source != "bluesky":
         raise CliError(f"cannot stream {source!r}: only 'bluesky' streams")
-    settings, cfg, services = _ingest_setup(db)
-    sec = cfg.sources["bluesky"]
+    settings, cfg, services = ingest_setup(db)
     store = _store(db)
     stop = threading.Event()
-    filt = JetstreamFilter(jetstream_terms(cfg, services), require_cue=sec["stream_require_cue"])
-    coll = JetstreamCollector(store.factory, Tagger(), filt, settings.salt(), url=url or sec["jetstream_url"],
-                              batch_size=int(sec["stream_batch_size"]), flush_seconds=float(sec["stream_flush_seconds"]),
-                              stop=stop, log=lambda m: err.print(m, highlight=False, markup=False))
     restore = install_stop_signals(stop)
     try:
-        stats = coll.run()
+        stats = stream_bluesky(store, settings, cfg, services, url=url, stop=stop,
+                               log=lambda m: err.print(m, highlight=False, markup=False))
     finally:
         restore()
     out.print(f"bluesky stream: {stats.lines:,} events read, {stats.matched:,} matched, {stats.new:,} new posts, "
@@ -287,12 +267,14 @@ def config_show() -> None:
 # ---------------------------------------------------------------- classify
 @classify_app.command("file")
 def classify_file(
-    input: Path = typer.Argument(..., help="CSV or JSONL with a 'text' column (optional user_location, lat, lon, place; see classify/batch.py for accepted names)."),
+    input: Path = typer.Argument(..., help="CSV or JSONL with a 'text' column (optional user_location, lat, lon, place; see pipeline/classify_file.py for accepted names)."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the rows with the classification added."),
     fmt: Optional[str] = typer.Option(None, "--format", help="jsonl or csv (default: from the file name)."),
     relevance: Optional[str] = typer.Option(
         None, "--relevance", help="linear (fast, the default) or two-stage (a fine-tuned transformer settles the "
         "posts the linear model is unsure of: more accurate, about 5x slower); default from OUTAGERADAR_RELEVANCE."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that classify while this one "
+                                          "reads and writes (default: the cores; 1 classifies here)."),
 ) -> None:
     """Classify every row of a file: adds outage, outage_score, service, country, admin1, city, problem.
 
@@ -300,13 +282,15 @@ def classify_file(
     (starting with =, +, -, @, tab or carriage return; plain numbers such as -33.86 excepted) gets a leading ' ;
     JSONL output is written unchanged.
     """
-    from outageradar.classify.batch import classify_file as run
     from outageradar.classify.tagger import Tagger
+    from outageradar.pipeline import default_workers
+    from outageradar.pipeline.classify_file import classify_file as run
 
     tagger = Tagger(relevance_mode=relevance)
     with _progress() as progress:
         task = progress.add_task(f"classify {input.name}", total=None)
-        summary = run(input, output, fmt, tagger=tagger, on_batch=lambda n: progress.update(task, completed=n))
+        summary = run(input, output, fmt, tagger=tagger, on_batch=lambda n: progress.update(task, completed=n),
+                      workers=workers or default_workers())
     out.print(f"{input}: {summary.rows:,} rows classified, {summary.outages:,} outage reports -> {output} "
               f"({summary.rate:,.0f} rows/s)")
     if summary.rejected:
@@ -322,7 +306,7 @@ def classify_stored(
     """Re-classify stored posts (those classified by another model version); each batch updates the rollups in
     the same transaction, so they agree with the classifications even if the run is stopped."""
     from outageradar.classify.tagger import Tagger
-    from outageradar.store.reclassify import reclassify
+    from outageradar.pipeline.reclassify import reclassify
 
     store = _store(db)
     with _progress() as progress:
@@ -504,9 +488,18 @@ def model_train(
     output: Path = typer.Option(Path("relevance_model.json"), "--output", "-o", help="Where to write the model (JSON)."),
     extra: bool = typer.Option(True, help="Also use the weak-supervision data the shipped model was built with, when present."),
 ) -> None:
-    """Train the outage relevance model and write it as a JSON weights file."""
-    from outageradar.classify.training import train
-
+    """Train the outage relevance model and write it as a JSON weights file (from a source checkout: the training
+    code is not installed)."""
+    root = str(Path(__file__).resolve().parents[1])  # a source checkout holds training/ beside outageradar/
+    if root not in sys.path:
+        sys.path.append(root)
+    try:
+        from training.linear import train
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("training", "training.linear"):
+            raise
+        raise CliError("model train needs a source checkout of outageradar: the training/ area is not installed") \
+            from None
     report = train(data, output, extra=extra)
     out.print(str(report))
     out.print(f"wrote {output}")
@@ -517,9 +510,18 @@ def model_evaluate(
     data: list[Path] = typer.Option(..., "--data", help="Labelled CSV (columns text, outage); repeat for several."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default: the shipped model)."),
 ) -> None:
-    """Print precision, recall, F1 and the confusion matrix of a model on labelled data."""
-    from outageradar.classify.training import evaluate
-
+    """Print precision, recall, F1 and the confusion matrix of a model on labelled data (from a source checkout: the
+    evaluation code is not installed)."""
+    root = str(Path(__file__).resolve().parents[1])  # a source checkout holds training/ beside outageradar/
+    if root not in sys.path:
+        sys.path.append(root)
+    try:
+        from training.linear import evaluate
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("training", "training.linear"):
+            raise
+        raise CliError("model evaluate needs a source checkout of outageradar: the training/ area is not installed") \
+            from None
     out.print(str(evaluate(data, model)))
 
 
@@ -538,8 +540,8 @@ def status_sync(
     incidents are written). Runs under the ingest lock: never beside an `ingest run` pass on the same database."""
     from outageradar.classify.catalog import ServiceCatalog
     from outageradar.ingest.retry import CollectorError
-    from outageradar.ingest.schedule import SKIPPED, locked_pass
     from outageradar.ingest.statuspage import StatusCollector, feeds_from_catalog
+    from outageradar.store.lock import SKIPPED, locked_pass
     from outageradar.store.official import SyncResult, sync_feeds
 
     try:
@@ -632,16 +634,9 @@ def _guard(typer_app: typer.Typer) -> None:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    """The exception classes whose message is for the user: :class:`OutageradarError`, and the file reader's error
-    where it does not derive from it yet."""
-    kinds: list[type[BaseException]] = [OutageradarError]
-    try:
-        from outageradar.ingest.filesource import SourceFileError
-
-        kinds.append(SourceFileError)
-    except Exception:  # noqa: BLE001 - the error path must not fail on an import
-        pass
-    return tuple(kinds)
+    """The exception classes whose message is for the user: :class:`OutageradarError` (every part's user-facing
+    errors derive from it)."""
+    return (OutageradarError,)
 
 
 def _click_exceptions():

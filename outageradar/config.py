@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from outageradar.errors import OutageradarError
+from outageradar.records import OutageradarError
 
 DEFAULT_DATABASE_URL = "sqlite:///outageradar.db"
 SECRET_MARKERS = ("token", "secret", "password", "salt", "key")

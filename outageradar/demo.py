@@ -22,13 +22,13 @@ from sqlalchemy import func, inspect, select, text
 
 from outageradar.classify.tagger import Tagger
 from outageradar.config import load_settings, mask_url
-from outageradar.errors import OutageradarError
+from outageradar.records import OutageradarError
 from outageradar.ingest.filesource import read_posts
 from outageradar.ingest.simulate import Injected, simulate, write_jsonl
 from outageradar.reports.daily import write_daily_report
 from outageradar.store import migrate, open_store
 from outageradar.store.db import check_connection, make_engine, sqlite_path, transaction
-from outageradar.store.loader import load
+from outageradar.pipeline import load
 from outageradar.store.models import Base, CursorRow, PostRow
 from outageradar.store.writer import set_cursor
 
@@ -115,7 +115,7 @@ def check(incidents: list, injected: Injected) -> tuple[bool, str]:
     got = {(r["country"], r["admin1"]) for r in inc.regions}
     missing = want - got
     lag = (inc.started_at - start).total_seconds() / 60
-    names = ", ".join(sorted(f"{a}, {c}" for c, a in want))
+    names = "; ".join(sorted(f"{a} {c}" for c, a in want))  # as the incident table writes regions: "Texas US"
     if len(matches) > 1:
         return False, f"SPLIT: the injected {injected.service} outage came out as {len(matches)} incidents"
     if missing or inc.confidence != "strong":

@@ -75,6 +75,8 @@ def _isolated_config(tmp_path, monkeypatch):
     """Never read or write the developer's real config or salt."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("OUTAGERADAR_AUTHOR_SALT", "test-salt")
+    # one model cache per test session: built once, reused by every test and subprocess, never the developer's
+    monkeypatch.setenv("OUTAGERADAR_CACHE_DIR", str(tmp_path.parent.parent / "outageradar-model-cache"))
     monkeypatch.delenv("OUTAGERADAR_DATABASE_URL", raising=False)
     monkeypatch.delenv("OUTAGERADAR_CONFIG", raising=False)
 

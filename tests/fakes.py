@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outageradar.classify.result import Classification
+from outageradar.records import Classification
 
 
 class KeywordTagger:

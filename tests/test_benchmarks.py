@@ -54,7 +54,7 @@ def test_report_benchmark_finds_every_injected_outage(tmp_path, capsys):
     assert (tmp_path / "r.db.truth.json").exists()
 
 
-@pytest.mark.parametrize("table", ["service_rollups", "rollups"])
+@pytest.mark.parametrize("table", ["service_day_rollups", "day_rollups"])
 def test_report_benchmark_fails_when_a_derived_table_is_skipped(tmp_path, capsys, table):
     bench = load("report")
     msg = fails(bench.main, REPORT_TINY + ["--db", str(tmp_path / "r.db"), "--skip-table", table], capsys)
@@ -62,8 +62,15 @@ def test_report_benchmark_fails_when_a_derived_table_is_skipped(tmp_path, capsys
     assert not (tmp_path / "r.db.truth.json").exists()  # a broken store is never reused as a cache
 
 
+@pytest.mark.parametrize("table", ["service_rollups", "rollups"])
+def test_report_benchmark_fails_when_a_table_detection_does_not_read_is_skipped(tmp_path, capsys, table):
+    bench = load("report")
+    msg = fails(bench.main, REPORT_TINY + ["--db", str(tmp_path / "r.db"), "--skip-table", table], capsys)
+    assert msg.startswith(f"check FAILED: {table} count 0 posts")
+
+
 def test_report_benchmark_fails_when_the_rollup_builder_forgets_a_table(tmp_path, capsys, monkeypatch):
-    """The bug of issue 15: rollups written, service_rollups (what detection reads) left empty."""
+    """The bug of issue 15: rollups written, the service totals detection reads (service_day_rollups) left empty."""
     from outageradar.store import reclassify
 
     real = reclassify.rebuild_rollups
@@ -71,7 +78,7 @@ def test_report_benchmark_fails_when_the_rollup_builder_forgets_a_table(tmp_path
     def forgetful(store):
         real(store)
         with store.engine.begin() as c:
-            c.execute(text("DELETE FROM service_rollups"))
+            c.execute(text("DELETE FROM service_day_rollups"))
 
     monkeypatch.setattr(reclassify, "rebuild_rollups", forgetful)
     bench = load("report")
@@ -128,7 +135,7 @@ def test_ingest_check_fails_when_a_table_loses_a_row(tmp_path, table):
     from outageradar.ingest.filesource import read_posts
     from outageradar.store import migrate, open_store
     from outageradar.store.db import make_engine
-    from outageradar.store.loader import load as load_posts
+    from outageradar.pipeline import load as load_posts
 
     bench = load("ingest")
     path = tmp_path / "posts.jsonl"

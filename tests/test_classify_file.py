@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from outageradar.classify.batch import ADDED, BatchFileError, classify_file
+from outageradar.pipeline.classify_file import ADDED, BatchFileError, classify_file
 from shared_data import require
 
 
@@ -102,7 +102,7 @@ def test_bad_jsonl_lines_are_set_aside_not_fatal(tmp_path):
     assert summary.rows == 2 and summary.rejected == 3
     bad = [json.loads(line) for line in summary.rejected_path.read_text().splitlines()]
     assert [(b["line"], b["raw"]) for b in bad] == [(2, "not json"), (3, "[1, 2]"), (4, '{"id": 7}')]
-    assert [b["reason"] for b in bad][1:] == ["not a JSON object", "no text field"]
+    assert [b["reason"] for b in bad][1:] == ["a JSON line must be an object", "no text field"]  # as ingest file says
     r = subprocess.run([sys.executable, "-m", "outageradar", "classify", "file", str(inp), "--output", str(out)],
                        capture_output=True, text=True)
     assert r.returncode == 0 and "3 lines could not be classified" in r.stderr

@@ -82,8 +82,8 @@ def _outage_db(tmp_path):
     import random
     from datetime import datetime, timedelta, timezone
 
-    from outageradar.classify.result import Classification
-    from outageradar.ingest.post import Post
+    from outageradar.records import Classification
+    from outageradar.records import Post
     from outageradar.store import migrate, open_store
     from outageradar.store.db import make_engine
     from outageradar.store.writer import store_posts

@@ -13,7 +13,7 @@ from fakes import KeywordTagger
 from outageradar.ingest.bluesky import BlueskySearchCollector
 from outageradar.ingest.jetstream import JetstreamCollector, JetstreamFilter, time_us_of, with_cursor
 from outageradar.ingest.retry import Backoff
-from outageradar.ingest.runner import run_pass
+from outageradar.pipeline.collect import StoreSink, run_pass
 from outageradar.store.models import PostRow, QuarantineRow
 from outageradar.store.writer import get_cursor
 
@@ -129,7 +129,7 @@ def test_jetstream_batches_cursor_quarantine_and_resume(store):
         raise AssertionError("no third connection")
 
     sleeps = []
-    coll = JetstreamCollector(store.factory, KeywordTagger(), JetstreamFilter(["netflix"]), "salt",
+    coll = JetstreamCollector(StoreSink(store.factory, KeywordTagger(), "bluesky"), JetstreamFilter(["netflix"]), "salt",
                               url="wss://jet.example/subscribe?wantedCollections=app.bsky.feed.post", batch_size=3,
                               flush_seconds=1e9, connect=connect, stop=stop,
                               backoff=Backoff(attempts=5, sleep=sleeps.append))

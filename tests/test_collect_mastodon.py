@@ -15,7 +15,7 @@ from sqlalchemy import select
 from fakes import KeywordTagger
 from outageradar.ingest.mastodon import MastodonCollector, html_to_text
 from outageradar.ingest.retry import Backoff
-from outageradar.ingest.runner import run_pass
+from outageradar.pipeline.collect import run_pass
 from outageradar.store.models import PostRow
 from outageradar.store.writer import get_cursor, set_cursor
 

@@ -14,7 +14,7 @@ from fakes import KeywordTagger
 from outageradar.ingest.queries import TermMatcher
 from outageradar.ingest.reddit import RedditCollector
 from outageradar.ingest.retry import Backoff
-from outageradar.ingest.runner import run_pass
+from outageradar.pipeline.collect import run_pass
 from outageradar.store.models import PostRow
 from outageradar.store.writer import get_cursor
 

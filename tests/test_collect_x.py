@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from fakes import KeywordTagger
 from outageradar.ingest.retry import Backoff
-from outageradar.ingest.runner import run_pass
+from outageradar.pipeline.collect import run_pass
 from outageradar.ingest.x import XCollector, bbox_centre, snowflake_time
 from outageradar.store.models import PostRow, QuarantineRow
 from outageradar.store.writer import get_cursor

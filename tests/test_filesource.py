@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from outageradar.ingest.filesource import Rejected, SourceFileError, read_posts
-from outageradar.ingest.post import Post
+from outageradar.ingest.filesource import SourceFileError, read_posts
+from outageradar.records import Rejected
+from outageradar.records import Post
 
 
 def _write(path, lines):

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from outageradar.cli import app
-from outageradar.ingest.post import clean_text
+from outageradar.records import clean_text
 from outageradar.store.models import PostRow
 
 HOSTILE = [

@@ -20,9 +20,10 @@ from typer.testing import CliRunner
 
 from fakes import KeywordTagger
 from outageradar.cli import CliError, app
-from outageradar.ingest.filesource import Rejected, read_posts
-from outageradar.ingest.post import Post, author_hash
-from outageradar.store.loader import load, store_page
+from outageradar.ingest.filesource import read_posts
+from outageradar.records import Rejected
+from outageradar.records import Post, author_hash
+from outageradar.pipeline import load, store_page
 from outageradar.store.models import ClassificationRow, PostRow, QuarantineRow, RollupRow
 from outageradar.store.queries import newest_post_time
 from outageradar.store.writer import get_cursor, store_posts
@@ -143,12 +144,12 @@ def test_a_post_the_tagger_fails_on_is_quarantined():
                 raise RecursionError("too deep")
             return super().one(text)
 
-    from outageradar.store.loader import _classify
+    from outageradar.pipeline.core import classify_rows_isolated, split_labels
 
     t0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
     posts = [Post("x", str(i), t0, t) for i, t in enumerate(["a down", "boom down", "c down"])]
     refused = []
-    kept, labels = _classify(Fragile(), posts, refused)
+    kept, labels = split_labels(posts, classify_rows_isolated(Fragile(), posts), refused)
     assert [p.source_id for p in kept] == ["0", "2"] and len(labels) == 2
     assert len(refused) == 1 and "classification failed: RecursionError" in refused[0][1]
 

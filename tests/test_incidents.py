@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from outageradar.classify.result import Classification
-from outageradar.ingest.post import Post
+from outageradar.records import Classification
+from outageradar.records import Post
 from outageradar.reports.incidents import detect_day, save_detection
 from outageradar.store.models import IncidentRow
 from outageradar.store.writer import store_posts

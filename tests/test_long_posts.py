@@ -1,9 +1,10 @@
 """Bounded cost of tagging: a documented cap on the characters tagged, and the matcher's per-hit work indexed.
 
 Nothing here is timed (speed is measured in ``benchmarks/bench_long_posts.py``); the tests assert the behaviour that
-makes the cost bounded: labels of a huge post are those of its first MAX_TAGGED_CHARS characters, the whole text is
-still stored and passed through, and the indexed span queries that replaced the quadratic loops give exactly the
-all-pairs answers.
+makes the cost bounded: labels of a huge post are those of its first MAX_TAGGED_CHARS characters, the tagger's parts
+are handed that prefix only, the whole text is still stored and passed through, and the indexed lookups that replaced
+quadratic loops (the matcher's span queries, the batch tokenizer's post ends, the region tagger's small-town hint)
+give exactly the answers of the loops they replaced.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _huge(n: int = 5_000_000) -> str:
 
 
 def test_the_cap_is_ten_thousand_characters_and_documented():
-    import outageradar.classify.batch as batch
+    import outageradar.pipeline.classify_file as batch
     import outageradar.classify.tagger as tagger_mod
 
     assert MAX_TAGGED_CHARS == 10_000
@@ -110,7 +111,7 @@ def test_matcher_on_long_repetitive_posts_agrees_with_its_first_mentions(tagger)
 
 
 def test_classify_file_passes_the_whole_text_and_tags_the_head(tmp_path, tagger):
-    from outageradar.classify.batch import classify_file
+    from outageradar.pipeline.classify_file import classify_file
 
     big = _huge(1_000_000)
     src = tmp_path / "in.jsonl"
@@ -135,10 +136,10 @@ def test_classify_stored_tags_the_head_and_keeps_the_whole_text(store, tagger):
     its first 10,000 characters, and its text stays whole, on both backends."""
     from datetime import datetime, timezone
 
-    from outageradar.classify.result import Classification
-    from outageradar.ingest.post import Post
+    from outageradar.records import Classification
+    from outageradar.records import Post
     from outageradar.store.models import ClassificationRow, PostRow
-    from outageradar.store.reclassify import reclassify
+    from outageradar.pipeline.reclassify import reclassify
     from outageradar.store.writer import store_posts
 
     big = _huge(1_000_000)
@@ -157,3 +158,76 @@ def test_classify_stored_tags_the_head_and_keeps_the_whole_text(store, tagger):
     want = tagger.classify(big[:MAX_TAGGED_CHARS])
     assert length == len(big)
     assert tuple(got) == (want.service, want.city, want.outage)
+
+
+def test_the_tagger_hands_its_parts_only_the_capped_prefix(monkeypatch, tagger):
+    """Whatever the length of a post (text, profile location, place), the relevance model, the region tagger and the
+    service matcher each receive at most MAX_TAGGED_CHARS characters of it."""
+    from outageradar.classify.catalog import ServiceCatalog
+    from outageradar.classify.region import RegionTagger
+    from outageradar.classify.relevance import RelevanceModel
+
+    _ = tagger.catalog, tagger.relevance, tagger.regions
+    seen: list[int] = []
+
+    def spy(cls, name, lengths):
+        real = getattr(cls, name)
+
+        def wrapper(self, arg, *a, **k):
+            arg = list(arg) if not isinstance(arg, str) else arg
+            seen.extend(lengths(arg))
+            return real(self, arg, *a, **k)
+
+        monkeypatch.setattr(cls, name, wrapper)
+
+    spy(RelevanceModel, "score_and_problem_many", lambda texts: [len(t) for t in texts])
+    spy(RegionTagger, "tag_many", lambda rows: [len(x) for r in rows for x in (r[0], r[1], r[4]) if x is not None])
+    spy(ServiceCatalog, "identify", lambda text: [len(text)])
+    big = _huge(2_000_000)
+    got = tagger.classify_rows([Row(big, user_location=big, place=big), Row("xbox live down in Atlanta GA")])
+    assert len(seen) == 2 + 4 + 2 and max(seen) == MAX_TAGGED_CHARS  # 2 texts, 4 region strings, 2 matcher calls
+    head = big[:MAX_TAGGED_CHARS]
+    assert got[0] == tagger.classify(head, user_location=head, place=head)
+
+
+def test_batch_analysis_of_long_posts_equals_the_per_post_analysis():
+    """The batch tokenizer (which long posts always take) finds each post's end once per batch, not once per hashtag
+    or link: its tokens, token sets, cues and scores are those of the post alone, bit for bit, among short posts
+    and around a "www." that is no link (no "/" in its post)."""
+    from outageradar.classify import text as textmod
+    from outageradar.classify.relevance import RelevanceModel
+
+    body = ("#xboxdown is it down? https://t.co/x www.att.com/outage no power &amp; wifi keeps droppin "
+            "@comcastcares cannot connect rn #nopower 4g ") * 300
+    texts = [body[:MAX_TAGGED_CHARS], "Power outage at school no class. Bew bew bewwwwww.", "",
+             "cant log in www.example", "a\x00b #down", body[:5000] + " right now?"] * 8
+    tb = textmod.analyse_batch(texts)
+    distinct = tb.distinct()
+    for i, t in enumerate(texts):
+        a = textmod.analyse(t)
+        uni = {tb.vocab[k] for p, k in zip(tb.post.tolist(), tb.tok.tolist()) if p == i}
+        assert (tb.ntoks[i], distinct[i], uni) == (len(a.toks), len(a.uni), a.uni), t[:60]
+        assert textmod.mask_names(int(tb.cues[i]), textmod.LEXICON.names) == a.cues
+        assert textmod.mask_names(int(tb.pcues[i]), textmod.PROBLEM_LEXICON.names) == textmod.problem_cues(a)
+    m = RelevanceModel.default()
+    assert m.score_many(texts) == [m.score(t) for t in texts]
+    assert "bewwwwww" in textmod.tokens(texts[1]) and m.score_many(texts)[1] == m.score(texts[1])
+
+
+def test_the_small_town_hint_is_the_union_of_the_other_towns_countries(tagger):
+    """The countries of the other towns a post names (the hint for an ambiguous town) are tallied once per post, not
+    gathered for each town from every other: the same sets as the all-pairs union, and a post naming a town hundreds
+    of times is placed as one naming it a few times."""
+    from outageradar.classify import region as region_mod
+
+    rng = random.Random(13)
+    for _ in range(500):
+        own = [set(rng.sample("US CA GB AU NZ IE".split(), rng.randint(0, 3))) for _ in range(rng.randint(0, 12))]
+        brute = [set().union(*(o for j, o in enumerate(own) if j != i)) for i in range(len(own))]
+        assert region_mod._other_countries(own) == brute, own
+    regions = tagger.regions
+    for one in ("no school today in Port Hood", "North Beach High School in Ocean Shores",
+                "outage in Spearwood, WA and in Port Hood"):
+        few = regions.from_text((one + ". ") * 3)
+        assert few is not None and few.known
+        assert regions.from_text((one + ". ") * 400) == few

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from outageradar.ingest.post import Post, PostError, author_hash
+from outageradar.records import Post, PostError, author_hash
 from outageradar.ingest.timeparse import parse_time
 
 T = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -62,7 +62,7 @@ def test_parse_time_rejects(value):
 
 
 # ---------------------------------------------------------------- issue 11: hostile values
-from outageradar.ingest.post import EARLIEST, MAX_ID, check_time, clean_text, fit_id  # noqa: E402
+from outageradar.records import EARLIEST, MAX_ID, check_time, clean_text, fit_id  # noqa: E402
 from outageradar.ingest.timeparse import AmbiguousDate  # noqa: E402
 
 

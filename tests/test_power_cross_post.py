@@ -10,9 +10,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from outageradar.classify.result import Classification
+from outageradar.records import Classification
 from outageradar.ingest.filesource import read_posts
-from outageradar.ingest.post import Post
+from outageradar.records import Post
 from outageradar.reports.incidents import detect_day, text_key
 from outageradar.store.writer import store_posts
 from shared_data import require

@@ -4,8 +4,8 @@ import json
 import random
 from datetime import date, datetime, timedelta, timezone
 
-from outageradar.classify.result import Classification
-from outageradar.ingest.post import Post
+from outageradar.records import Classification
+from outageradar.records import Post
 from outageradar.reports.daily import write_daily_report
 from outageradar.reports.render import md_escape
 from outageradar.store.writer import store_posts

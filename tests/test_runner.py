@@ -8,9 +8,9 @@ import pytest
 
 from fakes import KeywordTagger
 from outageradar.config import ConfigError, load_settings
-from outageradar.ingest.post import Post
+from outageradar.records import Post, Rejected
 from outageradar.ingest.queries import TermMatcher, match_terms, or_queries, x_queries
-from outageradar.ingest.runner import run_pass
+from outageradar.pipeline.collect import run_pass
 from outageradar.ingest.sources import build_collectors, effective_config, load_ingest_config, parse_every
 
 SERVICES = [("Netflix", ["netflix"], ["netflixdown"], ["NetflixHelps"]),
@@ -30,7 +30,7 @@ class Pages:
 
     def collect(self, sink):
         for i in range(self.n):
-            sink.page("q1", [_post(i)], [("{bad", "invalid JSON")] if i == 0 else [], {"k": str(i)})
+            sink.page("q1", [_post(i)], [Rejected("{bad", "invalid JSON")] if i == 0 else [], {"k": str(i)})
             if i == 1 and self.stop:
                 self.stop.set()
 

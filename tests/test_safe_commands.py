@@ -275,9 +275,10 @@ def _rollups(store):
 def test_classify_stored_keeps_rollups_consistent_when_interrupted(store, tmp_path):
     from outageradar.classify.tagger import Tagger
     from outageradar.ingest.filesource import read_posts
-    from outageradar.store.loader import load
+    from outageradar.pipeline import load
     from outageradar.store.models import ClassificationRow
-    from outageradar.store.reclassify import rebuild_rollups, reclassify
+    from outageradar.pipeline.reclassify import reclassify
+    from outageradar.store.reclassify import rebuild_rollups
 
     posts = tmp_path / "many.jsonl"
     with open(posts, "w", encoding="utf-8") as fh:
@@ -378,24 +379,26 @@ def test_csv_output_neutralises_formulas_and_jsonl_is_unchanged(tmp_path, capsys
 def test_user_errors_share_one_base():
     import ast
 
-    from outageradar.classify.batch import BatchFileError
+    from outageradar.pipeline.classify_file import BatchFileError
     from outageradar.classify.catalog import CatalogError
     from outageradar.classify.relevance import ModelError
     from outageradar.classify.tagger import TaggerError
-    from outageradar.classify.training import LabelDataError
+    from training.linear import LabelDataError
     from outageradar.classify.transformer import TransformerUnavailable
     from outageradar.cli import CliError
     from outageradar.config import ConfigError
     from outageradar.demo import DemoError
-    from outageradar.errors import OutageradarError
+    from outageradar.ingest.filesource import SourceFileError
+    from outageradar.ingest.retry import CollectorError
+    from outageradar.records import OutageradarError
     from outageradar.reports.series import SeriesError
     from outageradar.store.db import StoreError
 
     for kind in (BatchFileError, CatalogError, ModelError, TaggerError, LabelDataError, TransformerUnavailable,
-                 CliError, ConfigError, DemoError, SeriesError, StoreError):
+                 CliError, ConfigError, DemoError, SeriesError, StoreError, SourceFileError, CollectorError):
         assert issubclass(kind, OutageradarError), kind
     assert issubclass(ConfigError, RuntimeError) and issubclass(BatchFileError, ValueError)  # old bases kept
-    tree = ast.parse((ROOT / "outageradar" / "errors.py").read_text())
+    tree = ast.parse((ROOT / "outageradar" / "records.py").read_text())
     imported = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert all(not (getattr(n, "module", "") or "").startswith("outageradar") for n in imported)
     assert not [a.name for n in imported if isinstance(n, ast.Import) for a in n.names if a.name.startswith("outageradar")]

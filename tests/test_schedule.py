@@ -6,12 +6,13 @@ import subprocess
 import sys
 import threading
 
-from outageradar.ingest.schedule import PassLock, locked_pass, run_schedule
+from outageradar.ingest.schedule import run_schedule
+from outageradar.store.lock import PassLock, locked_pass
 
 CHILD = """
 import sys
 from outageradar.store.db import make_engine
-from outageradar.ingest.schedule import locked_pass
+from outageradar.store.lock import locked_pass
 r = locked_pass(make_engine(sys.argv[1]), lambda: "ran")
 print(r or "skipped")
 """

@@ -31,7 +31,7 @@ def demo_db(tmp_path_factory) -> dict:
     from outageradar.ingest.simulate import simulate, write_jsonl
     from outageradar.ingest.statuspage import OfficialIncident
     from outageradar.store import open_store
-    from outageradar.store.loader import load
+    from outageradar.pipeline import load
     from outageradar.store.official import save_official
 
     records, sim = simulate(date(2026, 11, 27), days=3, outage_day_index=2)

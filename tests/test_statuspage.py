@@ -275,7 +275,7 @@ def test_status_sync_command(tmp_path, monkeypatch, capsys):
 
 def test_status_sync_waits_for_no_one_under_the_ingest_lock(tmp_path, monkeypatch, capsys):
     from outageradar.ingest import statuspage
-    from outageradar.ingest.schedule import PassLock
+    from outageradar.store.lock import PassLock
     from outageradar.store import open_store
 
     url = f"sqlite:///{tmp_path}/s.db"

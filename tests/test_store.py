@@ -7,14 +7,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from fakes import KeywordTagger
-from outageradar.ingest.filesource import Rejected
-from outageradar.ingest.post import Post
+from outageradar.records import Rejected
+from outageradar.records import Post
 from outageradar.store import migrate
 from outageradar.store.db import make_engine
-from outageradar.store.loader import load
+from outageradar.pipeline import load
 from outageradar.store.models import Base, ClassificationRow, PostRow, QuarantineRow, RollupRow
 from outageradar.store.queries import rollups_frame, table_counts
-from outageradar.store.reclassify import rebuild_rollups, reclassify
+from outageradar.pipeline.reclassify import reclassify
+from outageradar.store.reclassify import rebuild_rollups
 from outageradar.store.writer import bucket_of, get_cursor, set_cursor
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)

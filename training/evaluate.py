@@ -1,6 +1,6 @@
 """Out-of-sample figures of the product's judgement on a labelled split, through ``classify file`` itself.
 
-Writes the split's posts (id, source, created_at, text) to a CSV, runs :func:`outageradar.classify.batch.classify_file`
+Writes the split's posts (id, source, created_at, text) to a CSV, runs :func:`outageradar.pipeline.classify_file.classify_file`
 on it -- exactly what ``outageradar classify file IN --output OUT`` does -- and compares the output columns with the
 gold labels:
 
@@ -143,7 +143,7 @@ def score(df: pd.DataFrame, out: pd.DataFrame) -> dict[str, Figures]:
 
 def classify_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Run ``classify file`` on the posts of ``df`` and return its output rows (same order)."""
-    from outageradar.classify.batch import classify_file
+    from outageradar.pipeline.classify_file import classify_file
 
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.csv", Path(tmp) / "out.csv"

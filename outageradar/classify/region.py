@@ -84,9 +84,11 @@ Evidence is taken in order of reliability, and the :class:`Region` keeps which o
    mention is in place context, plus flag emoji.
 
 The tagger does no I/O per post (the ZIP and village tables are read once, on first need); building it (gazetteer
-and automaton) takes one to two seconds and is cached.
+and automaton) takes one to two seconds and is cached. A profile location or platform place is read once per distinct
+string and remembered (:data:`REMEMBERED` of each): its Region depends on the string alone.
 
-Cost: the one automaton pass does the prechecks too, so that an ordinary post pays nothing for the rarer rules. It
+Cost: the one automaton pass does the prechecks too, so that an ordinary post pays nothing for the rarer rules (a post
+whose only hits are words that can never count, "in", "on", "us", "mobile", stops there). It
 also holds every "space + four digits" prefix and every "space + postcode area + digit" (:data:`_NUM`,
 :data:`_UKC`): the ZIP/postcode scans run only on a post where one matched, and digits inside a handle or URL
 ("@115911", which keeps its "@" in the normalised text) never match. Hashtag rules run only on posts with a "#", the
@@ -100,6 +102,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -297,6 +300,18 @@ class Region:
 
 
 EMPTY = Region(None, None, None, None)
+_UNSEEN: Any = object()
+REMEMBERED = 50_000
+"""Distinct profile locations (and, apart, platform places) whose Region a :class:`RegionTagger` keeps: their
+reading depends on the string alone, and real posts repeat them a lot (the 10,457 located posts of the throughput
+benchmark's real data hold 1,405 distinct ones). When full, the memory is emptied and refilled."""
+
+
+def _remembered(memo: dict[str, Region | None], key: str, region: Region | None) -> Region | None:
+    if len(memo) >= REMEMBERED:
+        memo.clear()
+    memo[key] = region
+    return region
 _NO_ENTRY = Entry()
 _BEFORE, _AFTER, _BEFORE_LOWER = 1, 2, 3  # kinds of small-town cue words: "in Port Hood", "Port Hood area", "in gulu"
 _NUM, _UKC = 8, 16
@@ -367,6 +382,9 @@ class RegionTagger:
         self._tag_states = {a.lower(): v for a, v in gazetteer.abbreviations.items() if len(a) == 2 and a.isupper()}
         self._services = services
         self._service_lock = threading.Lock()
+        #: profile location / platform place -> its Region or None (real posts repeat them a lot); see _remembered
+        self._locations: dict[str, Region | None] = {}
+        self._places: dict[str, Region | None] = {}
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -478,7 +496,9 @@ class RegionTagger:
     # ------------------------------------------------------------------ internals
     def _tag_without_point(self, text: str, user_location: str | None, place: str | None) -> Region:
         if place:
-            r = self.from_place(place)
+            r = self._places.get(place, _UNSEEN)
+            if r is _UNSEEN:
+                r = _remembered(self._places, place, self.from_place(place))
             if r is not None:
                 return r
         if text:
@@ -486,7 +506,9 @@ class RegionTagger:
             if r is not None:
                 return r
         if user_location:
-            r = self.from_location(user_location)
+            r = self._locations.get(user_location, _UNSEEN)
+            if r is _UNSEEN:
+                r = _remembered(self._locations, user_location, self.from_location(user_location))
             if r is not None:
                 return r
         return EMPTY
@@ -534,6 +556,7 @@ class RegionTagger:
         cues: list[tuple[int, int, int]] = []  # (cue kind, start, stop) of small-town cue words
         codes = 0  # _NUM | _UKC: which code scans the post needs
         small = self.gaz.small_towns
+        named = False  # a hit that may name or qualify a place (not _dead)
         for end, (length, entry, cue) in self._auto.iter(f" {norm} "):
             start = end - length + 1  # index in text of the name's first character
             stop = end - 1
@@ -561,9 +584,13 @@ class RegionTagger:
                 hits.pop()  # the previous hit is nested in this one
             if entry.hashtag_only and (start == 0 or text[start - 1] != "#"):
                 continue
+            if not named and not _dead(entry, text[start:stop]):
+                named = True
             hits.append(_Hit(start, stop, entry, text[start:stop]))
         accepted: list[tuple[int, _Hit, Candidate | None]] = []  # (start, hit, forced candidate)
-        if not (hits or cues or codes or "#" in text):
+        if not (named or cues or codes or "#" in text):
+            # nothing, or only hits that can neither be accepted nor qualify another (_dead): "in", "on", "me", "us",
+            # "mobile", "nice"
             return None
         hint = _Hint(self, text)
         if codes:
@@ -637,9 +664,10 @@ class RegionTagger:
             if key < best_key:
                 best, best_key = c, key
         best_key = (best_key[0], 0, best_key[1])
+        # towns named together lie together: the countries of the other places hint at an ambiguous one's
+        others = _other_countries([{c.country for c in t[2]} for t in towns or ()])
         for i, (start, weak, cands) in enumerate(towns or ()):
-            # towns named together lie together: the countries of the other places hint at an ambiguous one's
-            hint_set = seen.union(*({c.country for c in t[2]} for j, t in enumerate(towns or ()) if j != i))
+            hint_set = seen | others[i]
             if not (countries or admin1s) and hint():
                 cands = [c for c in cands if c.country == hint()]
                 hint_set = {hint()}
@@ -1079,6 +1107,24 @@ class RegionTagger:
         if big and glued and top.level == COUNTRY and _local_org_after(norm, h.end):
             return True  # a country in a local company's name is the company's country: "National Australia Bank"
         return big and not glued
+
+
+def _other_countries(own: list[set[str]]) -> list[set[str]]:
+    """For each town (given the countries of its candidates), the union of the other towns' countries. Each town's
+    countries are tallied once, so this is linear in the number of towns (a post may name hundreds)."""
+    tally = Counter(cc for ccs in own for cc in ccs)
+    return [{cc for cc, k in tally.items() if k > (cc in mine)} for mine in own]
+
+
+def _dead(e: Entry, s: str) -> bool:
+    """Can the mention ``s`` of ``e`` neither be accepted (:meth:`RegionTagger._accept`) nor qualify a town before it
+    (:meth:`RegionTagger._qualifier`), whatever surrounds it? True for a word that spells a state abbreviation but is
+    not written as one ("in", "on", "me", "Hi": no candidate), and for a lower-case mention (abbreviations are
+    capitalised) of a capitals-only name ("us") or of an English word, given name or brand ("mobile", "nice") other
+    than an airport code: :meth:`RegionTagger._accept` rejects those before looking at any context."""
+    if not e.candidates:
+        return s not in e.abbreviations
+    return s[:1].islower() and (e.upper or (e.risky and not e.airport))
 
 
 def top_level(e: Entry) -> int:

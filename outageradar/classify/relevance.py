@@ -2,36 +2,40 @@
 
 Approach
 --------
-The model is a logistic regression trained by :mod:`outageradar.classify.training` over the sparse binary features
-of :func:`outageradar.classify.text.features` (words, negation/tense-aware outage lexicon cues). It ships as
-plain JSON (``data/relevance_model.json``): feature -> weight, intercept, decision threshold, the text settings it was
-trained with, and metadata naming its training data. Loading parses JSON only — nothing is unpickled — and scoring
-is pure Python: analyse the post once (:func:`outageradar.classify.text.analyse`: tokens, token set, lexicon cues),
-sum the weights of the distinct features present, divide by ``sqrt(#distinct features)`` (the rows
-were L2-normalised in training), add the intercept and the guide-derived cue offsets (fixed prior log-odds for "advice
-about outages", "outage that is over", "is X down?"; see ``training.CUE_OFFSETS``) and apply the logistic function.
-No scikit-learn call is made per post.
+The model is a logistic regression trained by ``training/linear.py`` over the sparse binary features of
+:func:`outageradar.classify.text.features` (words, negation/tense-aware outage lexicon cues). It ships as plain JSON
+(``data/relevance_model.json``): feature -> weight, intercept, decision threshold, the text settings it was trained
+with, and metadata naming its training data. Loading parses JSON only — nothing is unpickled. A post's log-odds is
+the sum of the weights of the distinct features present, divided by ``sqrt(#distinct features)`` (the rows were
+L2-normalised in training), plus the intercept and the guide-derived cue offsets (fixed prior log-odds for "advice
+about outages", "outage that is over", "is X down?"; see ``CUE_OFFSETS`` in ``training/linear.py``); the logistic
+function makes it a probability. No scikit-learn call is made.
 
-For speed the weights are re-keyed on load: word weights by the token bytes (no feature string is built per token;
-the sum is a C-level ``map`` over the post's token set), and the cue features' count, weight sum and offset sum are
-cached per distinct set of cues. :meth:`RelevanceModel.score_many` normalises posts in batches
-(:func:`outageradar.classify.text.analyses`); :meth:`RelevanceModel.score_and_problem_many` also derives the problem
-type from the same tokens, so a post is tokenised once for both.
+Batches are scored as arrays (:meth:`RelevanceModel._margins`): :func:`outageradar.classify.text.analyse_batch`
+gives each post's distinct tokens as (post, token id) pairs and its cues as a bit mask, the word weights of the
+batch's vocabulary are looked up once, summed per post with one cumulative sum, and the cue features' count, weight
+sum and offset sum come from a cache keyed by (cue mask, short post). A few short posts are analysed one by one
+(:meth:`RelevanceModel._margin`, the same arithmetic). Word weights are held as integers of :data:`WEIGHT_UNIT`, so
+a post's sum is exact in any order and a post scores the same, bit for bit, alone or in any batch.
+:meth:`RelevanceModel.score_and_problem_many` also derives the problem type from the same analysis (its problem-cue
+mask), so a post is tokenised once for both.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from itertools import repeat
+from itertools import islice, repeat
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from outageradar.classify import text as textmod
-from outageradar.errors import OutageradarError
+from outageradar.records import OutageradarError
 from outageradar.classify.problem import problem_from_cues
 
 MODEL_FORMAT = "outageradar-relevance/1"
@@ -45,7 +49,8 @@ class ModelError(OutageradarError, ValueError):
 class RelevanceModel:
     """A loaded relevance model. Use :meth:`default` for the shipped one or :meth:`from_file`."""
 
-    __slots__ = ("version", "threshold", "intercept", "metadata", "settings", "offsets", "_w", "_fast", "_cue_cache")
+    __slots__ = ("version", "threshold", "intercept", "metadata", "settings", "offsets", "_w", "_wq", "_cue_cache",
+                 "_problems")
 
     def __init__(self, weights: dict[str, float], intercept: float, threshold: float, version: str,
                  settings: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
@@ -57,9 +62,11 @@ class RelevanceModel:
         self.version = version
         self.settings = dict(settings or {})
         self.metadata = dict(metadata or {})
-        self._fast = _rekey(weights)
-        #: (cue names, short post) -> (number of cue features, sum of their weights, sum of their offsets)
-        self._cue_cache: dict[tuple[frozenset[str], bool], tuple[int, float, float]] = {}
+        self._wq = _word_weights(weights)
+        #: (cue mask, short post) -> (number of cue features, sum of their weights, sum of their offsets)
+        self._cue_cache: dict[tuple[int, bool], tuple[int, float, float]] = {}
+        #: problem-cue mask -> problem type
+        self._problems: dict[int, str] = {}
 
     # ---- loading ----------------------------------------------------------------------------------------------
     @classmethod
@@ -99,24 +106,52 @@ class RelevanceModel:
         return len(self._w)
 
     def _margin(self, a: tuple[list[bytes], set[bytes], set[str]]) -> float:
+        """The log-odds of one analysed post (the arithmetic of :meth:`_margins`, for one post)."""
         toks, uni, cues = a
-        key = (frozenset(cues), len(toks) < 4)
+        key = (textmod.cue_mask(cues), len(toks) < 4)
         c = self._cue_cache.get(key)
         if c is None:
-            c = self._cue_terms(key, cues, len(toks))
-        s = sum(map(self._fast.get, uni, repeat(0.0)))
-        return self.intercept + (s + c[1]) / math.sqrt(len(uni) + c[0]) + c[2]
+            c = self._cue_terms(key)
+        s = sum(map(self._wq.get, uni, repeat(0)))
+        return self.intercept + (s * WEIGHT_UNIT + c[1]) / math.sqrt(len(uni) + c[0]) + c[2]
 
-    def _cue_terms(self, key: tuple[frozenset[str], bool], cues: set[str], ntoks: int) -> tuple[int, float, float]:
+    def _margins(self, tb: textmod.TokenBatch) -> np.ndarray:
+        """The log-odds of each post of a batch: the weight sum of its distinct words (exact, in integer units),
+        the cue features of its cue mask, and the same float operations, in the same order, as :meth:`_margin`, so
+        one post gets the same score alone or in a batch."""
+        n = tb.n
+        wv = np.fromiter(map(self._wq.get, tb.vocab, repeat(0)), dtype=np.int64, count=len(tb.vocab))
+        cs = np.zeros(len(tb.tok) + 1, dtype=np.int64)
+        np.cumsum(wv[tb.tok], out=cs[1:])
+        bounds = np.searchsorted(tb.post, np.arange(n + 1))
+        s = cs[bounds[1:]] - cs[bounds[:-1]]
+        distinct = np.diff(bounds)
+        keys, inv = np.unique(tb.cues * 2 + (tb.ntoks < 4), return_inverse=True)
+        cache = self._cue_cache
+        terms = []
+        for k in keys.tolist():
+            key = (k >> 1, bool(k & 1))
+            terms.append(cache.get(key) or self._cue_terms(key))
+        c0, c1, c2 = (np.array(t)[inv] for t in zip(*terms)) if terms else (np.zeros(0),) * 3
+        return self.intercept + (s * WEIGHT_UNIT + c1) / np.sqrt(distinct + c0) + c2
+
+    def _cue_terms(self, key: tuple[int, bool]) -> tuple[int, float, float]:
         """The cue features' count, weight sum and offset sum (cached: they depend only on ``key``; the weights and
-        offsets of a loaded model are not meant to change)."""
-        cf = textmod.cue_features(cues, ntoks)
-        get, oget = self._fast.get, self.offsets.get
-        c = (len(cf), sum(get(f, 0.0) for f in cf), sum(oget(f, 0.0) for f in cf))
+        offsets of a loaded model are not meant to change). The sums are exact (``math.fsum``), so they do not depend
+        on the order of a set."""
+        cf = textmod.cue_features(textmod.mask_names(key[0], textmod.LEXICON.names), 0 if key[1] else 4)
+        get, oget = self._w.get, self.offsets.get
+        c = (len(cf), math.fsum(get(f, 0.0) for f in cf), math.fsum(oget(f, 0.0) for f in cf))
         if len(self._cue_cache) > 100_000:
             self._cue_cache.clear()
         self._cue_cache[key] = c
         return c
+
+    def _problem(self, mask: int) -> str:
+        p = self._problems.get(mask)
+        if p is None:
+            p = self._problems[mask] = problem_from_cues(textmod.mask_names(mask, textmod.PROBLEM_LEXICON.names))
+        return p
 
     def margin(self, text: str) -> float:
         """The linear score (log-odds) of a post."""
@@ -124,19 +159,29 @@ class RelevanceModel:
 
     def score(self, text: str) -> float:
         """Probability in [0, 1] that ``text`` reports an outage now."""
-        z = self._margin(textmod.analyse(text))
-        if z < -700:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        return _prob(self._margin(textmod.analyse(text)))
+
+    def _batches(self, texts: Iterable[str]) -> Iterator[tuple[list[float], textmod.TokenBatch | list]]:
+        """(scores, their analysis) per chunk of :data:`CHUNK` posts: a chunk of a few short posts (:data:`SMALL`) is
+        analysed post by post (a list of analyses: the arrays' fixed cost is not worth it), others as a
+        :class:`~outageradar.classify.text.TokenBatch`. Both give the same scores, bit for bit."""
+        it = iter(texts)
+        while True:
+            chunk = list(islice(it, CHUNK))
+            if not chunk:
+                return
+            if len(chunk) < SMALL and sum(map(len, chunk)) < SMALL_CHARS:
+                analyses = list(textmod.analyses(chunk))
+                yield [_prob(self._margin(a)) for a in analyses], analyses
+                continue
+            tb = textmod.analyse_batch(chunk)
+            yield list(map(_prob, self._margins(tb).tolist())), tb
 
     def score_many(self, texts: Iterable[str]) -> list[float]:
-        """:meth:`score` of each text (the same values; the texts are normalised in batches, which is faster)."""
-        margin, exp = self._margin, math.exp
+        """:meth:`score` of each text (the same values; the texts are analysed in batches, which is faster)."""
         out: list[float] = []
-        append = out.append
-        for a in textmod.analyses(texts):
-            z = margin(a)
-            append(0.0 if z < -700 else 1.0 / (1.0 + exp(-z)))
+        for scores, _ in self._batches(texts):
+            out += scores
         return out
 
     def score_and_problem(self, text: str) -> tuple[float, str | None]:
@@ -148,14 +193,15 @@ class RelevanceModel:
         """``(score, problem type or None)`` per post, each post tokenised once: the problem type is derived (from
         the same tokens) only for posts whose score reaches :attr:`threshold`, as the tagger reports it only for
         outage posts."""
-        margin, exp, pick, pcues = self._margin, math.exp, problem_from_cues, textmod.problem_cues
         thr = self.threshold
         out: list[tuple[float, str | None]] = []
-        append = out.append
-        for a in textmod.analyses(texts):
-            z = margin(a)
-            p = 0.0 if z < -700 else 1.0 / (1.0 + exp(-z))
-            append((p, pick(pcues(a)) if p >= thr else None))
+        for scores, an in self._batches(texts):
+            if isinstance(an, list):
+                pcues = textmod.problem_cues
+                out += [(p, problem_from_cues(pcues(a)) if p >= thr else None) for p, a in zip(scores, an)]
+                continue
+            problem = self._problem
+            out += [(p, problem(m) if p >= thr else None) for p, m in zip(scores, an.pcues.tolist())]
         return out
 
     def is_outage(self, score: float) -> bool:
@@ -172,16 +218,26 @@ class RelevanceModel:
         return f"RelevanceModel(version={self.version!r}, threshold={self.threshold}, features={len(self._w)})"
 
 
-def _rekey(weights: dict[str, float]) -> dict[object, float]:
-    """Feature-string weights re-keyed for :meth:`RelevanceModel._margin`: ``w:tok`` -> the token's bytes, other
-    features (``lx:``, ``len:``) unchanged (a str never equals a bytes key)."""
-    fast: dict[object, float] = {}
-    for f, w in weights.items():
-        if f.startswith("w:"):
-            fast[f[2:].encode("ascii", "ignore")] = w
-        else:
-            fast[f] = w
-    return fast
+WEIGHT_UNIT = 2.0 ** -40
+"""Word weights are summed as integers in this unit (``round(w / WEIGHT_UNIT)``: off by at most 4.6e-13 each), so a
+post's sum is exact and the same in any order, alone (:meth:`RelevanceModel._margin`) or in a batch
+(:meth:`RelevanceModel._margins`)."""
+CHUNK = 2000
+"""Posts analysed together by :func:`outageradar.classify.text.analyse_batch` (it holds their tokens in memory)."""
+SMALL = 32
+"""Fewer posts than this, of fewer than :data:`SMALL_CHARS` characters together, are analysed one by one (the phrase
+look-up of :meth:`~outageradar.classify.text.PhraseLexicon.find` visits every position of each anchor word: cheap on
+a post, not on a long text)."""
+SMALL_CHARS = 4000
+
+
+def _word_weights(weights: dict[str, float]) -> dict[bytes, int]:
+    """The word weights (``w:tok``) keyed by the token's bytes, in integer :data:`WEIGHT_UNIT` s."""
+    return {f[2:].encode("ascii", "ignore"): round(w / WEIGHT_UNIT) for f, w in weights.items() if f.startswith("w:")}
+
+
+def _prob(z: float) -> float:
+    return 0.0 if z < -700 else 1.0 / (1.0 + math.exp(-z))
 
 
 def _shipped_json(name: str, what: str, hint: str = "") -> dict[str, Any]:
@@ -197,7 +253,7 @@ def _shipped_json(name: str, what: str, hint: str = "") -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _default_model() -> RelevanceModel:
     doc = _shipped_json(MODEL_RESOURCE, "the shipped relevance model",
-                        "; rebuild it with python -m outageradar.classify.training")
+                        "; reinstall outageradar, or rebuild it from a source checkout with python -m training.relevance")
     return RelevanceModel.from_dict(doc, f"outageradar/classify/data/{MODEL_RESOURCE}")
 
 

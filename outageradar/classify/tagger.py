@@ -17,6 +17,12 @@ and so ``classify file``, ``ingest file``, the collectors and ``classify stored`
 :data:`MAX_TAGGED_CHARS` characters of a post's text, profile location and place; the whole text is still stored. A
 post's labels are those of its first 10,000 characters. Below the cap, tagging time grows linearly with the length
 (``benchmarks/bench_long_posts.py``).
+
+Model version and start-up: :attr:`Tagger.version` (stored with every classification) hashes the relevance model's
+version, the catalog, the gazetteer data and :data:`RULES_VERSION`, so ``classify stored`` re-tags after an edit to any
+of them (``data/README.md``). The parts are loaded lazily, on first use, from the on-disk model cache
+(:mod:`outageradar.classify.cache`: the region tagger, the catalog and the linear relevance model), which makes a
+classifying command start in a fraction of a second once the cache holds the current data.
 """
 
 from __future__ import annotations
@@ -26,13 +32,20 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Sequence
 
-from outageradar.classify.result import Classification
-from outageradar.errors import OutageradarError
+from outageradar.records import Classification
+from outageradar.records import OutageradarError
 
 MAX_TAGGED_CHARS = 10_000
 """Characters of a post's text (and of its profile location and place) that the tagger reads; the rest is ignored
 for the labels and kept in the store. Real posts are far shorter (X: 280, a Reddit self-post: 40,000 at most), so the
 cap only bounds the cost of hostile or broken input."""
+
+RULES_VERSION = "2"
+"""Version of the tagging rules written in code, hashed into :attr:`Tagger.version`. Bump it in the same change
+whenever a rule of ``catalog.py``, ``region.py``, ``gazetteer.py``, ``problem.py``, ``text.py`` or this module changes
+what a post is tagged (a new failure cue, a context rule, a region judgement, the service-area rule, the tagged-text
+cap), so that ``classify stored`` re-tags the stored posts; a change that tags every post the same (a speed-up, a
+refactor) leaves it alone. Data edits (catalog, gazetteer files, model weights) need no bump: their bytes are hashed."""
 
 SERVICE_AREA = "service_area"
 """``region_evidence`` of a region taken from the service's territory."""
@@ -85,21 +98,45 @@ class Tagger:
 
     @cached_property
     def relevance(self):
-        from outageradar.classify.relevance import RelevanceModel, TwoStage
+        from outageradar.classify import cache
 
         if self._relevance is not None:
             return self._relevance
-        return TwoStage.default() if self.relevance_mode == "two-stage" else RelevanceModel.default()
+        if self.relevance_mode == "two-stage":
+            from outageradar.classify.relevance import TwoStage
+
+            return TwoStage.default()
+        return cache.relevance_model()
 
     @cached_property
     def regions(self):
-        from outageradar.classify.region import RegionTagger
+        from outageradar.classify import cache
 
-        return self._regions or RegionTagger.default()
+        return self._regions or cache.region_tagger()
 
-    @property
+    @cached_property
     def version(self) -> str:
-        return self.relevance.version
+        """The model version stored with every classification: ``<relevance version>+<12 hex digits>``.
+
+        The digits hash the relevance model (its version, which names its weights, and the bytes of the shipped
+        model's files: ``data/relevance_model.json``, and in two-stage mode the transformer's files), the service
+        catalog (:func:`catalog.data_digest`: the bytes of ``data/services.yaml``, or :attr:`ServiceCatalog.digest`
+        of a catalog given to the tagger), every data file the gazetteer is built from (:func:`gazetteer.data_digest`)
+        and :data:`RULES_VERSION`. So ``classify stored``, which re-tags the posts whose stored version differs,
+        re-tags after an edit to any of them. A relevance model given to the tagger counts by its ``version`` alone.
+        The files are hashed, not parsed: this costs a few milliseconds and builds nothing but the relevance model
+        (whose version it reads)."""
+        from outageradar.classify import catalog, gazetteer
+        from outageradar.classify.cache import digest_files, digest_text
+
+        if self._catalog is not None:
+            cat = self._catalog.digest or digest_text(repr(list(self._catalog.services.values())))
+        else:
+            cat = catalog.data_digest()
+        relevance = str(self.relevance.version)
+        weights = digest_files(_relevance_files(self.relevance_mode), memo=True) if self._relevance is None else ""
+        digits = digest_text("tagger", RULES_VERSION, relevance, weights, cat, gazetteer.data_digest())[:12]
+        return f"{relevance}+{digits}"
 
     def classify(self, text: str, user_location: str | None = None, lat: float | None = None,
                  lon: float | None = None, place: str | None = None) -> Classification:
@@ -143,8 +180,21 @@ class Tagger:
         return {name: s.service_area for name, s in self.catalog.services.items() if s.service_area is not None}
 
     def classify_posts(self, posts: Iterable) -> list[Classification]:
-        """Classify :class:`~outageradar.ingest.post.Post` objects (anything with the Row attributes)."""
+        """Classify :class:`~outageradar.records.Post` objects (anything with the Row attributes)."""
         return self.classify_rows([Row(p.text, p.user_location, p.lat, p.lon, p.place) for p in posts])
+
+
+def _relevance_files(mode: str) -> list:
+    """The shipped files of the relevance model of ``mode``."""
+    from outageradar.classify.cache import relevance_file
+
+    linear = relevance_file()
+    if mode != "two-stage":
+        return [linear]
+    from outageradar.classify import relevance, transformer
+
+    return [linear, linear.with_name(relevance.TWO_STAGE_RESOURCE), linear.with_name(transformer.MODEL_RESOURCE),
+            linear.with_name(transformer.TOKENIZER_RESOURCE)]
 
 
 def _cap(value: str | None) -> str | None:

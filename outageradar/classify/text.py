@@ -14,7 +14,8 @@ problem tagger looks its own lexicon up in the same tokens.
    out to be tokens of their own, and one translate table lower-cases, turns other punctuation into spaces, every
    digit into ``0`` ("4g" -> ``0g``, "12" -> ``00``) and deletes ``'``; "right now" becomes ``rightnow``.
    ``bytes.split`` yields the tokens. :func:`analyse_many` runs these buffer-level steps once for a batch of posts
-   joined by NUL and splits the result (the same tokens, less per-post overhead). Hashtags keep their ``#`` form and
+   joined by NUL and splits the result (the same tokens, less per-post overhead; links are still looked for only in
+   the posts that hold a "/", as one by one). Hashtags keep their ``#`` form and
    add the bare word and any outage suffix they end with ("#xboxdown" -> ``#xboxdown`` ... ``xboxdown``, ``down``,
    appended at the end). Only when the token set meets the small canonicalisation map ("cannot" -> ``cant``, "workin"
    -> ``working``, "u" -> ``you``) is a per-token loop run. A post with an @mention gets the pseudo-token ``_at_``;
@@ -33,14 +34,22 @@ problem tagger looks its own lexicon up in the same tokens.
    scoring time. The runtime scorer computes exactly the same feature set from the same analysis, with unigram
    weights keyed by the token bytes (a test checks both agree). The settings a model was trained with are stored in
    the model file (:data:`SETTINGS`) and checked on load.
+4. :func:`analyse_batch` gives the same analysis for many posts at once as arrays (:class:`TokenBatch`), which is
+   what the tagger scores: the batch is cleaned as one buffer, split once and given token ids by one dict pass; the
+   canonicalisation is then an id remap, the token sets one sort of (post, token) codes, and the lexicon phrases are
+   found for all positions together by :class:`_Matcher` (each post gets a bit mask of its groups). No Python code
+   runs per token or per post (only per hashtag and link), and the cost is linear in the batch's characters.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import count, islice, repeat
 from typing import Final, NamedTuple
+
+import numpy as np
 
 #: bump when the feature extraction changes in a way that invalidates trained weights
 FEATURE_VERSION: Final = "text-7"
@@ -95,15 +104,33 @@ class Analysis(NamedTuple):
 
 def _clean(b: bytes, table: bytes = _TABLE) -> bytes:
     """The buffer-level steps of the normalisation (links, entities, ``?``/``!``, the translate table, "right now");
-    ``b`` is the ASCII-encoded text, or several joined by NUL (see :func:`_cleaned`)."""
+    ``b`` is the ASCII-encoded text, or several joined by NUL with ``table`` :data:`_TABLE_NUL` (see
+    :func:`_cleaned`). Links are looked for only in a post that holds a "/" (so "bewwwwww." stays a word)."""
     if b"/" in b:
-        b = _URL.sub(b" _url_ ", b)
+        b = _URL.sub(b" _url_ ", b) if table is _TABLE else _URL.sub(_JoinedUrl(b), b)
     if b"&" in b:
         b = _ENTITY.sub(b" ", b)
     b = b.replace(b"?", b" ? ").replace(b"!", b" ! ").translate(table, b"'")
     if b"right now" in b:
         b = b.replace(b"right now", b"rightnow")
     return b
+
+
+class _JoinedUrl:
+    """``re.sub`` replacement for links in posts joined by NUL: ``_url_`` only in a post that holds a "/", as
+    :func:`_clean` does post by post (a "www." with no "/" in its post is left alone). The posts' bounds and which
+    of them hold a "/" are found once (arrays), so each link costs a binary search whatever the posts' length."""
+
+    __slots__ = ("seps", "slashed")
+
+    def __init__(self, b: bytes) -> None:
+        arr = np.frombuffer(b, dtype=np.uint8)
+        seps = np.flatnonzero(arr == 0)
+        self.seps = seps.tolist()
+        self.slashed = set(np.searchsorted(seps, np.flatnonzero(arr == 47)).tolist())
+
+    def __call__(self, m: re.Match) -> bytes:
+        return b" _url_ " if bisect_left(self.seps, m.start()) in self.slashed else m.group()
 
 
 def _split(b: bytes) -> list[bytes]:
@@ -174,6 +201,8 @@ class PhraseLexicon:
     """
 
     def __init__(self, groups: dict[str, tuple[str, ...]]) -> None:
+        #: the group names, in order (bit ``i`` of a cue mask is ``names[i]``; see :class:`TokenBatch`)
+        self.names: tuple[str, ...] = tuple(groups)
         self.one: dict[bytes, frozenset[str]] = {}
         #: anchor -> (left1, left2, right1, right2, triples): {word before: groups}, {word two before: groups},
         #: {word after: groups}, {word two after: groups}, [(anchor offset, (w0, w1, w2), groups)]
@@ -184,6 +213,9 @@ class PhraseLexicon:
         for name, phrases in groups.items():
             for ph in phrases:
                 self._add(acc, name, [p.encode("ascii") for p in ph.split()])
+        #: every phrase as (kind, *words) -> its groups; kind 1: one word, 2: two adjacent words, 3: two words with one
+        #: token between them (the ``*`` of a phrase), 4: three adjacent words (what :class:`_Matcher` compiles)
+        self.phrases: dict[tuple, frozenset[str]] = {key: frozenset(names) for key, names in acc.items()}
         big = len(_RANK)
         for key, names in acc.items():
             kind, parts = key[0], key[1:]
@@ -511,3 +543,225 @@ def features(text: str) -> list[str]:
     feats = ["w:" + t.decode("ascii") for t in a.uni]
     feats += cue_features(a.cues, len(a.toks))
     return feats
+
+
+# --- batches: the same analysis for many posts at once, as arrays --------------------------------------------------
+#: tokens every batch knows by a fixed id: the post separator, ``_at_``, ``?``, the canonical forms (targets of
+#: :data:`_CANON`) and the question words of :func:`_analyse_clean`
+_PRE: Final = tuple(dict.fromkeys((b"\x00", _AT, b"?", *sorted(set(_CANON.values())), *sorted(_QWORDS))))
+_PRE_IDS: Final = {t: i for i, t in enumerate(_PRE)}
+_SEP_ID, _AT_ID, _Q_ID = 0, 1, 2
+_QWORD_IDS: Final = np.array(sorted(_PRE_IDS[w] for w in _QWORDS), dtype=np.int64)
+
+
+class _Matcher:
+    """A :class:`PhraseLexicon` compiled for a batch's stream of token ids: its phrases become integer codes over a
+    word table (:data:`_WORDS`), looked up for all positions of the batch at once (``np.searchsorted``), and each
+    post gets the bit mask of its groups (bit ``i`` = ``lexicon.names[i]``). The same phrases as
+    :meth:`PhraseLexicon.find`: one word anywhere; two or three adjacent words; two words with one token between."""
+
+    def __init__(self, lexicon: PhraseLexicon, words: dict[bytes, int]) -> None:
+        self.names = lexicon.names
+        if len(self.names) > 62:
+            raise ValueError("a lexicon of more than 62 groups does not fit a cue mask")
+        bit = {name: 1 << i for i, name in enumerate(self.names)}
+        nw = self.nw = len(words) + 1  # index len(words): no lexicon word
+        self.one = np.zeros(nw, dtype=np.int64)
+        #: kind -> (may be the first word, may be the last word) of a phrase of that kind, per word
+        self.ends = {k: (np.zeros(nw, dtype=bool), np.zeros(nw, dtype=bool)) for k in (2, 3, 4)}
+        tables: dict[int, dict[int, int]] = {2: {}, 3: {}, 4: {}}
+        for key, names in lexicon.phrases.items():
+            mask = 0
+            for name in names:
+                mask |= bit[name]
+            ix = [words[w] for w in key[1:]]
+            if key[0] == 1:
+                self.one[ix[0]] |= mask
+                continue
+            self.ends[key[0]][0][ix[0]] = self.ends[key[0]][1][ix[-1]] = True
+            code = 0
+            for j in ix:
+                code = code * nw + j
+            tables[key[0]][code] = tables[key[0]].get(code, 0) | mask
+        self.codes = {k: np.array(sorted(t), dtype=np.int64) for k, t in tables.items()}
+        self.masks = {k: np.array([t[c] for c in sorted(t)], dtype=np.int64) for k, t in tables.items()}
+
+    def _found(self, kind: int, codes: np.ndarray, at: np.ndarray, posts: list, masks: list) -> None:
+        keys = self.codes[kind]
+        if not len(codes) or not len(keys):
+            return
+        j = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+        ok = keys[j] == codes
+        posts.append(at[ok])
+        masks.append(self.masks[kind][j[ok]])
+
+    def masks_of(self, w: np.ndarray, sep: np.ndarray, post_of: np.ndarray, n: int) -> np.ndarray:
+        """The group mask of each of ``n`` posts. ``w``: the word-table index of each position of the stream
+        (``nw - 1``: no lexicon word, as for the separators), ``sep``: which positions are separators, ``post_of``:
+        the post of each position."""
+        out = np.zeros(n, dtype=np.int64)
+        nw = self.nw
+        m = self.one[w]
+        at = np.flatnonzero(m)
+        posts, masks = [post_of[at]], [m[at]]
+        if len(w) > 1:
+            first, last = self.ends[2]
+            pair = np.flatnonzero(first[w[:-1]] & last[w[1:]])  # adjacent (never across posts: a separator)
+            self._found(2, w[pair] * nw + w[pair + 1], post_of[pair], posts, masks)
+        if len(w) > 2:
+            first, last = self.ends[3]
+            gap = np.flatnonzero(first[w[:-2]] & last[w[2:]] & ~sep[1:-1])  # one token (no separator) between
+            self._found(3, w[gap] * nw + w[gap + 2], post_of[gap], posts, masks)
+            first, last = self.ends[4]
+            tri = np.flatnonzero(first[w[:-2]] & last[w[2:]] & (w[1:-1] != nw - 1))
+            self._found(4, (w[tri] * nw + w[tri + 1]) * nw + w[tri + 2], post_of[tri], posts, masks)
+        np.bitwise_or.at(out, np.concatenate(posts), np.concatenate(masks))
+        return out
+
+
+_WORDS: Final = {w: i for i, w in enumerate(sorted({w for lex in (LEXICON, PROBLEM_LEXICON) for key in lex.phrases
+                                                      for w in key[1:]}))}
+"""Every word of a relevance or problem phrase -> its index in the matchers' word table."""
+_NO_WORD: Final = len(_WORDS)
+_LEX_MATCHER: Final = _Matcher(LEXICON, _WORDS)
+_PROBLEM_MATCHER: Final = _Matcher(PROBLEM_LEXICON, _WORDS)
+_QUESTION_BIT: Final = 1 << LEXICON.names.index("question_down")
+LEXICON_BITS: Final = {name: 1 << i for i, name in enumerate(LEXICON.names)}
+"""Relevance cue name -> its bit in a cue mask (:attr:`TokenBatch.cues`, :func:`cue_mask`)."""
+
+
+def cue_mask(cues: Iterable[str]) -> int:
+    """The bit mask of a set of relevance cue names (as :attr:`TokenBatch.cues` holds them)."""
+    m = 0
+    for c in cues:
+        m |= LEXICON_BITS[c]
+    return m
+
+
+def mask_names(mask: int, names: tuple[str, ...]) -> set[str]:
+    """The group names of a cue mask (``names``: the lexicon's :attr:`PhraseLexicon.names`)."""
+    return {name for i, name in enumerate(names) if mask >> i & 1}
+
+
+class TokenBatch(NamedTuple):
+    """Posts analysed together by :func:`analyse_batch`: what :func:`analyse` gives for each, as arrays.
+
+    ``vocab`` lists the batch's distinct tokens; a token's id is its index there. ``post`` and ``tok`` list each
+    post's *distinct* tokens (its ``uni`` set, ``_at_`` included) as (post index, token id) pairs, sorted by post;
+    ``ntoks`` is each post's number of tokens (``len(toks)``). ``cues`` and ``pcues`` are each post's relevance and
+    problem groups as bit masks (bit ``i`` is ``LEXICON.names[i]`` / ``PROBLEM_LEXICON.names[i]``)."""
+
+    n: int
+    ntoks: np.ndarray
+    post: np.ndarray
+    tok: np.ndarray
+    vocab: list[bytes]
+    cues: np.ndarray
+    pcues: np.ndarray
+
+    def distinct(self) -> np.ndarray:
+        """The number of distinct tokens (``len(uni)``) of each post."""
+        return np.bincount(self.post, minlength=self.n)
+
+
+def _joined_clean(texts: list[str]) -> bytes:
+    """:func:`_clean` of each text, joined by NUL (which no cleaned text holds: the table turns it into a space)."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:
+        return b"\x00".join(_clean(t.encode("ascii", "ignore")) for t in texts)
+    return _clean(joined.encode("ascii", "ignore"), _TABLE_NUL)
+
+
+def _with_hashtag_tokens(buf: bytes) -> bytes:
+    """``buf`` (cleaned posts joined by NUL) with each post's hashtag expansions written after its text, as
+    :func:`_split` appends them to its tokens."""
+    extra: dict[int, list[bytes]] = {}
+    seps = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 0).tolist() + [len(buf)]  # where each post ends
+    for m in _HASHTAG.finditer(buf):
+        tag = m.group(1)
+        toks = extra.setdefault(seps[bisect_left(seps, m.end())], [])
+        toks.append(tag)
+        if len(tag) > 5 and tag.endswith(_HASH_SUFFIXES):
+            for suf in _HASH_SUFFIXES:
+                if tag.endswith(suf) and len(tag) > len(suf):
+                    toks.append(suf)
+                    break
+    if not extra:
+        return buf
+    pieces: list[bytes] = []
+    last = 0
+    for end, toks in extra.items():  # in buffer order: the matches come in order
+        pieces += (buf[last:end], b" ", b" ".join(toks))
+        last = end
+    pieces.append(buf[last:])
+    return b"".join(pieces)
+
+
+def _runs(a: np.ndarray) -> np.ndarray:
+    """The sorted array ``a`` without repeats."""
+    if len(a) < 2:
+        return a
+    first = np.empty(len(a), dtype=bool)
+    first[0] = True
+    np.not_equal(a[1:], a[:-1], out=first[1:])
+    return a[first]
+
+
+def analyse_batch(texts: list[str]) -> TokenBatch:
+    """:func:`analyse` of every text at once, as arrays (:class:`TokenBatch`): the same tokens, token sets and cues,
+    plus the problem groups of :func:`problem_cues`. The posts are cleaned as one buffer, split once (one ``bytes``
+    object per token, made in C) and given ids by one dict pass; everything after that is array arithmetic: the
+    canonicalisation is an id remap, the token sets one sort of (post, id) codes, the lexicon phrases the
+    :class:`_Matcher` look-ups. No Python code runs per token or per post (only per hashtag and per link, each one
+    binary search for its post)."""
+    n = len(texts)
+    buf = _joined_clean(texts)
+    at_posts = None
+    if b"@" in buf:  # the posts that mention someone get _at_
+        arr = np.frombuffer(buf, dtype=np.uint8)
+        at_posts = _runs(np.searchsorted(np.flatnonzero(arr == 0), np.flatnonzero(arr == 64)))
+    if b"#" in buf:
+        buf = _with_hashtag_tokens(buf)
+    flat = buf.replace(b"\x00", b" \x00 ").split()
+    index = dict(_PRE_IDS)
+    ids = np.fromiter(map(index.setdefault, flat, count(len(_PRE))), dtype=np.int64, count=len(flat))
+    vocab = list(index)
+    nv = len(vocab)
+    dense = np.empty(len(_PRE) + len(flat), dtype=np.int64)  # the ids given, in order of first use -> 0, 1, 2 ...
+    dense[np.fromiter(index.values(), dtype=np.int64, count=nv)] = np.arange(nv)
+    ids = dense[ids]
+    remap = [(_PRE_IDS[v], k) for k, v in _CANON.items() if k in index]
+    if remap:
+        table = np.arange(nv, dtype=np.int64)
+        for dst, k in remap:
+            table[dense[index[k]]] = dst
+        ids = table[ids]
+    sep = ids == _SEP_ID
+    post_of = np.cumsum(sep)
+    keep = np.flatnonzero(~sep)
+    tpost = post_of[keep]
+    tid = ids[keep]
+    ntoks = np.bincount(tpost, minlength=n)
+    if at_posts is not None:
+        tpost = np.concatenate((tpost, at_posts))
+        tid = np.concatenate((tid, np.full(len(at_posts), _AT_ID, dtype=np.int64)))
+    # distinct (post, token) pairs: sort their codes, keep the first of each run
+    code = tpost * nv + tid
+    if n * nv < 1 << 32:
+        code = code.astype(np.uint32)
+    code.sort()
+    code = _runs(code).astype(np.int64)
+    post, tok = np.divmod(code, nv)
+    # lexicon words of the stream (after canonicalisation, as find() sees them)
+    wix = np.fromiter(map(_WORDS.get, vocab, repeat(_NO_WORD)), dtype=np.int64, count=nv)
+    w = wix[ids]
+    cues = _LEX_MATCHER.masks_of(w, sep, post_of, n)
+    # "is xbox live down right now?": a question about an outage, any word order (as in _analyse_clean)
+    q = post[tok == _Q_ID]
+    if len(q):
+        qword = np.zeros(n, dtype=bool)
+        qword[post[np.isin(tok, _QWORD_IDS)]] = True
+        q = q[qword[q]]
+        cues[q] |= _QUESTION_BIT
+    pcues = _PROBLEM_MATCHER.masks_of(w, sep, post_of, n)
+    return TokenBatch(n, ntoks, post, tok, vocab, cues, pcues)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from outageradar.errors import OutageradarError
+from outageradar.records import OutageradarError
 
 MAX_TOKENS = 64
 MODEL_RESOURCE = "relevance_minilm.onnx"

@@ -25,7 +25,7 @@ from atproto import Client
 from atproto_client import exceptions as aexc
 from atproto_client.request import Request
 
-from outageradar.ingest.post import Post, PostError, author_hash
+from outageradar.records import Post, PostError, Rejected, author_hash
 from outageradar.ingest.retry import Backoff, CredentialsError, Retry, wait_from_headers
 from outageradar.ingest.runner import Page, Sink, paginate_newest_first
 from outageradar.ingest.timeparse import parse_time
@@ -163,8 +163,8 @@ class BlueskySearchCollector:
                     try:
                         posts.append(post_from_view(v, self.salt))
                     except (PostError, KeyError, TypeError, ValueError) as exc:
-                        rejected.append((json.dumps(v, sort_keys=True, default=str)[:20000],
-                                         f"bluesky post: {exc}"[:500]))
+                        rejected.append(Rejected(json.dumps(v, sort_keys=True, default=str)[:20000],
+                                                  f"bluesky post: {exc}"[:500]))
                 # An empty page ends the pagination even if the AppView still returns a cursor.
                 return Page(posts, rejected, newest, resp.cursor if resp.posts else None)
 

@@ -52,18 +52,23 @@ def resolve(keys: Iterable[Any]) -> dict[str, Any]:
 
 
 class Resolver:
-    """:func:`resolve` for a stream of records: consecutive records with the same keys (every CSV row, most JSON lines)
-    share one mapping, computed once."""
+    """:func:`resolve` for a stream of records: records with the same keys (every CSV row, most JSON lines; a JSON
+    file often alternates a few key sets) share one mapping, computed once per key set (at most
+    :attr:`MAX_KEY_SETS` are remembered)."""
+
+    MAX_KEY_SETS = 256
 
     def __init__(self) -> None:
-        self._keys: tuple[Any, ...] = ()
-        self._cols: dict[str, Any] = {}
+        self._cols: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def __call__(self, rec: dict[str, Any]) -> dict[str, Any]:
         keys = tuple(rec)
-        if keys != self._keys:
-            self._keys, self._cols = keys, resolve(keys)
-        return self._cols
+        cols = self._cols.get(keys)
+        if cols is None:
+            if len(self._cols) >= self.MAX_KEY_SETS:
+                self._cols.clear()
+            cols = self._cols[keys] = resolve(keys)
+        return cols
 
 
 def canonical(rec: dict[str, Any], cols: dict[str, Any] | None = None) -> dict[str, Any]:

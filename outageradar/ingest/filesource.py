@@ -1,6 +1,6 @@
 """The file source: posts from a JSONL or CSV file, so everything works with no network.
 
-Columns/keys are the :class:`~outageradar.ingest.post.Post` fields; unknown ones are ignored. Names match
+Columns/keys are the :class:`~outageradar.records.Post` fields; unknown ones are ignored. Names match
 case-insensitively, and common exports' names are accepted (:data:`outageradar.ingest.columns.FIELDS`: ``full_text``
 or ``tweet`` for ``text``, ``id`` for ``source_id``, ``timestamp`` or ``date`` for ``created_at``, ``location`` for
 ``user_location``, ``latitude``/``longitude``/``lng`` ...). A CSV header without a text column when split on commas
@@ -37,13 +37,12 @@ import json
 import re
 import sys
 import zlib
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Iterator
 
 from outageradar.ingest.columns import FIELDS, Resolver, accepted, canonical, csv_delimiter, resolve
-from outageradar.ingest.post import Post, PostError, author_hash, check_time, clean_text
+from outageradar.records import OutageradarError, Post, PostError, Rejected, author_hash, check_time, clean_text
 from outageradar.ingest.timeparse import parse_time
 
 FORMATS = ("jsonl", "csv")
@@ -60,16 +59,8 @@ AUTHOR_KEYS = frozenset(FIELDS["author_id"] + FIELDS["author"] + (
 _KEY_SEP = re.compile(r"[\s-]+")
 
 
-class SourceFileError(ValueError):
+class SourceFileError(OutageradarError, ValueError):
     """The file as a whole cannot be read (missing, unknown format, no text column, corrupt gzip)."""
-
-
-@dataclass(slots=True, frozen=True)
-class Rejected:
-    raw: str
-    reason: str
-    line: int
-    repaired: int = 0  # characters replaced in the raw text (invalid UTF-8)
 
 
 def detect_format(path: Path, fmt: str | None = None) -> str:
@@ -328,6 +319,22 @@ def _raw_csv(row: list[str], delimiter: str, author_cols: set[int] = frozenset()
 
 
 # ------------------------------------------------------------------ reading
+def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file (``.gz`` or not), split with the delimiter that gives a text column; raises
+    :class:`SourceFileError` when the file is missing or no delimiter gives one. An empty file has no columns."""
+    with open_binary(path) as fh:
+        first = next(iter(_Lines(fh, path.name)), "")
+    if not first.strip():
+        return []
+    preferred = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
+    delimiter = csv_delimiter(first, preferred)
+    if delimiter is None:
+        header = next(csv.reader([first], delimiter=preferred), [])
+        raise SourceFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]}; "
+                              f"accepted: {accepted('text')})")
+    return [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))]
+
+
 def read_records(path: Path, fmt: str | None = None, salt: str = "", default_source: str = "file",
                  ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None, int]]:
     """Yield (line number, raw text, record or None, parse error or None, characters repaired) for every row of the
@@ -337,65 +344,73 @@ def read_records(path: Path, fmt: str | None = None, salt: str = "", default_sou
     with open_binary(path) as fh:
         lines = _Lines(fh, path.name)
         if fmt == "jsonl":
-            n = counted = 0
-            for line in lines:
-                n += 1
-                repaired, counted = lines.repaired - counted, lines.repaired
-                raw = line.rstrip("\r\n")
-                if not raw.strip():
-                    continue
-                try:
-                    rec = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    yield n, scrub_text(raw, default_source, salt), None, \
-                        f"invalid JSON: {exc.msg} at column {exc.colno}", repaired
-                    continue
-                except RecursionError:
-                    yield n, scrub_text(raw, default_source, salt), None, "invalid JSON: nested too deeply", repaired
-                    continue
-                except ValueError as exc:  # e.g. an integer of more than 4300 digits
-                    yield n, scrub_text(raw, default_source, salt), None, f"invalid JSON: {exc}"[:200], repaired
-                    continue
-                if not isinstance(rec, dict):
-                    yield n, _raw_json(rec, raw, default_source, salt), None, "a JSON line must be an object", \
-                        repaired
-                    continue
-                yield n, raw, rec, None, repaired
+            yield from _jsonl_records(lines, salt, default_source)
         else:
-            csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
             preferred = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
-            it = iter(lines)
-            first = next(it, "")
-            if not first.strip():
-                return
-            delimiter = csv_delimiter(first, preferred)
-            if delimiter is None:
-                header = next(csv.reader([first], delimiter=preferred), [])
-                raise SourceFileError(f"{path.name} has no 'text' column (columns: {', '.join(header)[:200]}; "
-                                      f"accepted: {accepted('text')})")
-            reader = csv.reader(itertools.chain([first], it), delimiter=delimiter)
-            header = [h.strip().lstrip("\ufeff") for h in next(reader)]
-            authors = _author_columns(header)
-            while True:
-                lines.mark()
-                before = lines.repaired
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    raw = "".join(lines.taken).rstrip("\r\n")
-                    yield reader.line_num, scrub_text(raw, default_source, salt), None, f"unreadable CSV row: {exc}", \
-                        lines.repaired - before
-                    continue
-                if not row:  # a blank line is no record (as in JSONL)
-                    continue
-                n = reader.line_num
-                raw = _raw_csv(row, delimiter, authors, default_source, salt)
-                if len(row) != len(header):
-                    yield n, raw, None, f"expected {len(header)} fields, found {len(row)}", lines.repaired - before
-                    continue
-                yield n, raw, dict(zip(header, row)), None, lines.repaired - before
+            yield from _csv_records(lines, path.name, preferred, salt, default_source)
+
+
+def _jsonl_records(lines: _Lines, salt: str, source: str
+                   ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None, int]]:
+    n = counted = 0
+    for line in lines:
+        n += 1
+        repaired, counted = lines.repaired - counted, lines.repaired
+        raw = line.rstrip("\r\n")
+        if not raw.strip():
+            continue
+        try:
+            rec = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield n, scrub_text(raw, source, salt), None, f"invalid JSON: {exc.msg} at column {exc.colno}", repaired
+            continue
+        except RecursionError:
+            yield n, scrub_text(raw, source, salt), None, "invalid JSON: nested too deeply", repaired
+            continue
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            yield n, scrub_text(raw, source, salt), None, f"invalid JSON: {exc}"[:200], repaired
+            continue
+        if not isinstance(rec, dict):
+            yield n, _raw_json(rec, raw, source, salt), None, "a JSON line must be an object", repaired
+            continue
+        yield n, raw, rec, None, repaired
+
+
+def _csv_records(lines: _Lines, name: str, preferred: str, salt: str, source: str
+                 ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None, int]]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    it = iter(lines)
+    first = next(it, "")
+    if not first.strip():
+        return
+    delimiter = csv_delimiter(first, preferred)
+    if delimiter is None:
+        header = next(csv.reader([first], delimiter=preferred), [])
+        raise SourceFileError(f"{name} has no 'text' column (columns: {', '.join(header)[:200]}; "
+                              f"accepted: {accepted('text')})")
+    reader = csv.reader(itertools.chain([first], it), delimiter=delimiter)
+    header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+    authors = _author_columns(header)
+    while True:
+        lines.mark()
+        before = lines.repaired
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raw = "".join(lines.taken).rstrip("\r\n")
+            yield reader.line_num, scrub_text(raw, source, salt), None, f"unreadable CSV row: {exc}", \
+                lines.repaired - before
+            continue
+        if not row:  # a blank line is no record (as in JSONL)
+            continue
+        n = reader.line_num
+        raw = _raw_csv(row, delimiter, authors, source, salt)
+        if len(row) != len(header):
+            yield n, raw, None, f"expected {len(header)} fields, found {len(row)}", lines.repaired - before
+            continue
+        yield n, raw, dict(zip(header, row)), None, lines.repaired - before
 
 
 def scrub_raw(raw: str, rec: dict[str, Any] | None, fmt: str, source: str, salt: str) -> str:

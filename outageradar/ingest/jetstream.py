@@ -2,8 +2,8 @@
 
 ``outageradar ingest stream bluesky`` connects to Jetstream (default
 ``wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=app.bsky.feed.post``, configurable as
-``[sources.bluesky] jetstream_url``), keeps the new posts whose text mentions a catalog term, and writes them in
-batches with :func:`outageradar.store.loader.store_page`.
+``[sources.bluesky] jetstream_url``), keeps the new posts whose text mentions a catalog term, and hands them in
+batches to its :class:`~outageradar.ingest.runner.Sink` (the pipeline's, which classifies and stores them).
 
 Filtering (:class:`JetstreamFilter`) is cheap on the ~99% of lines that do not match: a substring test for the
 collection and ``"create"``, then one Aho-Corasick pass (:class:`~outageradar.ingest.queries.TermMatcher`) over the
@@ -26,12 +26,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
-from outageradar.ingest.bluesky import SOURCE, make_post
-from outageradar.ingest.post import Post, PostError
+from outageradar.ingest.bluesky import SOURCE, make_post  # noqa: F401 - SOURCE: the sink this stream writes to
+from outageradar.records import Post, PostError, Rejected
 from outageradar.ingest.queries import CUE_WORDS, TermMatcher
 from outageradar.ingest.retry import Backoff
-from outageradar.store.loader import store_page
-from outageradar.store.writer import get_cursor
+from outageradar.ingest.runner import Sink
 
 DEFAULT_URL = "wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=app.bsky.feed.post"
 CURSOR_KEY = "jetstream"
@@ -121,14 +120,14 @@ def _default_connect(url: str):
 
 
 class JetstreamCollector:
-    """Reads Jetstream lines, filters them, stores batches with the ``time_us`` cursor."""
+    """Reads Jetstream lines, filters them, hands batches with the ``time_us`` cursor to ``sink``."""
 
-    def __init__(self, factory, tagger, filt: JetstreamFilter, salt: str, *, url: str = DEFAULT_URL,
+    def __init__(self, sink: Sink, filt: JetstreamFilter, salt: str, *, url: str = DEFAULT_URL,
                  batch_size: int = 100, flush_seconds: float = 5.0, rewind_us: int = REWIND_US,
                  connect: Callable[[str], Any] | None = None, backoff: Backoff | None = None,
                  stop: threading.Event | None = None, log: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.monotonic):
-        self.factory, self.tagger, self.filter, self.salt = factory, tagger, filt, salt
+        self.sink, self.filter, self.salt = sink, filt, salt
         self.url, self.batch_size, self.flush_seconds, self.rewind_us = url, max(1, batch_size), flush_seconds, rewind_us
         self.connect = connect or _default_connect
         self.stop = stop or threading.Event()
@@ -137,13 +136,12 @@ class JetstreamCollector:
         self.clock = clock
         self.stats = StreamStats()
         self._posts: list[Post] = []
-        self._rejected: list[tuple[str, str]] = []
+        self._rejected: list[Rejected] = []
         self._last_line: str | None = None
         self._last_flush = clock()
 
     def saved_cursor(self) -> int | None:
-        with self.factory() as session:
-            v = get_cursor(session, SOURCE, CURSOR_KEY)
+        v = self.sink.cursor(CURSOR_KEY)
         return int(v) if v and v.isdigit() else None
 
     def feed_line(self, line: str | bytes) -> None:
@@ -157,9 +155,9 @@ class JetstreamCollector:
                 self._posts.append(post_from_event(got, self.salt))
                 self.stats.matched += 1
             except (PostError, KeyError, TypeError, ValueError) as exc:
-                self._rejected.append((line[:20000], f"jetstream event: {exc}"[:500]))
+                self._rejected.append(Rejected(line[:20000], f"jetstream event: {exc}"[:500]))
         elif isinstance(got, str):
-            self._rejected.append((line[:20000], got))
+            self._rejected.append(Rejected(line[:20000], got))
         if len(self._posts) + len(self._rejected) >= self.batch_size or \
                 self.clock() - self._last_flush >= self.flush_seconds:
             self.flush()
@@ -174,11 +172,10 @@ class JetstreamCollector:
             return
         if cursor is None:  # the last line had no time (truncated): keep the previous cursor
             cursor = self.stats.cursor
-        res = store_page(self.factory, self._posts, self.tagger,
-                         cursors={(SOURCE, CURSOR_KEY): str(cursor)} if cursor is not None else None,
-                         rejected=self._rejected, quarantine_source=f"{SOURCE}:jetstream")
+        res = self.sink.page(CURSOR_KEY, self._posts, self._rejected,
+                             {CURSOR_KEY: str(cursor)} if cursor is not None else {})
         self.stats.new += res.new
-        self.stats.quarantined += len(self._rejected) + len(res.refused)
+        self.stats.quarantined += res.quarantined
         self.stats.batches += 1
         self.stats.cursor = cursor
         self._posts, self._rejected, self._last_line = [], [], None

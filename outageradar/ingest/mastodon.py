@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 from mastodon import Mastodon
 from mastodon import errors as merr
 
-from outageradar.ingest.post import Post, PostError, author_hash
+from outageradar.records import Post, PostError, Rejected, author_hash
 from outageradar.ingest.retry import Backoff, CredentialsError, Retry
 from outageradar.ingest.runner import Sink, int_newer
 from outageradar.ingest.timeparse import parse_time
@@ -196,7 +196,7 @@ class MastodonCollector:
                 try:
                     posts.append(post_from_status(st, host, self.salt))
                 except (PostError, KeyError, TypeError, ValueError) as exc:
-                    rejected.append((_raw(st), f"mastodon status: {exc}"[:500]))
+                    rejected.append(Rejected(_raw(st), f"mastodon status: {exc}"[:500]))
             moved = newest is not None and newest != cursor
             sink.page(label, posts, rejected, {key: newest} if moved else {})
             if not page or not moved or cursor is None:

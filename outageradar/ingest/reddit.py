@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Sequence
 import praw
 import prawcore
 
-from outageradar.ingest.post import MAX_TEXT, Post, PostError, author_hash
+from outageradar.records import MAX_TEXT, Post, PostError, Rejected, author_hash
 from outageradar.ingest.queries import TermMatcher
 from outageradar.ingest.retry import Backoff, CollectorError, CredentialsError, Retry, wait_from_headers
 from outageradar.ingest.runner import Sink
@@ -173,7 +173,7 @@ class RedditCollector:
             try:
                 post = post_from_item(item, self.salt)
             except (PostError, KeyError, TypeError, ValueError) as exc:
-                rejected.append((_raw(item), f"reddit item: {exc}"[:500]))
+                rejected.append(Rejected(_raw(item), f"reddit item: {exc}"[:500]))
                 continue
             if filtered and self.matcher is not None and not self.matcher.matches(post.text):
                 continue

@@ -24,10 +24,12 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Mapping, TypeVar
 
+from outageradar.records import OutageradarError
+
 T = TypeVar("T")
 
 
-class CollectorError(RuntimeError):
+class CollectorError(OutageradarError, RuntimeError):
     """A source failed for this pass; the message is one line fit for the summary."""
 
 

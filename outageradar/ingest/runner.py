@@ -1,9 +1,12 @@
 """One incremental pass over the configured sources.
 
 Every collector has a ``name`` and a ``collect(sink)`` method. It fetches pages and hands each one to
-:meth:`Sink.page` together with the cursors that page moves; the sink stores the posts, quarantines the malformed
-records and writes the cursors in ONE transaction (``store.loader.store_page``). So a pass killed at any point leaves
-only whole pages behind, and the cursor never runs ahead of the posts it covers.
+:meth:`Sink.page` together with the cursors that page moves. A collector knows nothing of storage: the sink it is given
+is the pipeline's (:class:`outageradar.pipeline.collect.StoreSink`), which classifies the posts and stores them,
+quarantines the malformed records and writes the cursors in ONE transaction. So a pass killed at any point leaves
+only whole pages behind, and the cursor never runs ahead of the posts it covers. This module holds what every
+collector shares (the :class:`Sink` interface and its per-query counts, newest-first pagination, :func:`run_pass`)
+and imports nothing of the store or the classifier.
 
 Newest-first pagination (X recent search with ``since_id``, Bluesky ``searchPosts`` with ``since``) is handled by
 :func:`paginate_newest_first` with an *in-progress cursor*: the cursor value is JSON
@@ -27,10 +30,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
-from outageradar.ingest.post import Post
 from outageradar.ingest.retry import CollectorError, CredentialsError
-from outageradar.store.loader import store_page
-from outageradar.store.writer import get_cursor
+from outageradar.records import Post, Rejected
 
 
 class Stopped(Exception):
@@ -107,17 +108,38 @@ class PassResult:
         return out
 
 
-class Sink:
-    """What a collector writes to: stores pages with their cursors, reads cursors, counts per query."""
+@dataclass
+class PageStored:
+    """What storing one page did: posts new to the store, already stored, and quarantined (the page's rejected
+    records and the posts the pipeline refused)."""
 
-    def __init__(self, factory, tagger, source: str, result: SourceResult, stop: threading.Event | None = None):
-        self.factory, self.tagger, self.source, self.result = factory, tagger, source, result
+    new: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+
+class Sink:
+    """What a collector writes to: stores pages with their cursors, reads cursors, counts per query.
+
+    The storing is done by a subclass (:meth:`store` and :meth:`cursor`): the pipeline's ``StoreSink`` in production,
+    an in-memory one in tests."""
+
+    def __init__(self, source: str, result: SourceResult | None = None, stop: threading.Event | None = None):
+        self.source = source
+        self.result = result if result is not None else SourceResult(source)
         self.stop = stop
 
+    # -- the storage a subclass provides
     def cursor(self, key: str) -> str | None:
-        with self.factory() as session:
-            return get_cursor(session, self.source, key)
+        """The stored cursor ``key`` of this source, or None."""
+        raise NotImplementedError
 
+    def store(self, label: str, posts: Sequence[Post], rejected: Sequence[Rejected],
+              cursors: dict[str, str]) -> PageStored:
+        """Store one page and move ``cursors`` in one transaction."""
+        raise NotImplementedError
+
+    # -- what collectors call
     def json_cursor(self, key: str) -> dict[str, Any]:
         raw = self.cursor(key)
         if not raw:
@@ -128,20 +150,18 @@ class Sink:
             return {}
         return value if isinstance(value, dict) else {}
 
-    def page(self, label: str, posts: Sequence[Post], rejected: Iterable[tuple[str, str]] = (),
-             cursors: dict[str, str] | None = None) -> None:
+    def page(self, label: str, posts: Sequence[Post], rejected: Iterable[Rejected] = (),
+             cursors: dict[str, str] | None = None) -> PageStored:
         """Store one page and move ``cursors`` ({key: value} of this source) in the same transaction."""
-        rejected = list(rejected)
-        res = store_page(self.factory, list(posts), self.tagger,
-                         cursors={(self.source, k): v for k, v in (cursors or {}).items()},
-                         rejected=rejected, quarantine_source=f"{self.source}:{label}"[:512])
+        res = self.store(label, list(posts), list(rejected), dict(cursors or {}))
         q = self.result.queries.setdefault(label, QueryStats())
         q.pages += 1
         q.new += res.new
         q.duplicates += res.duplicates
-        q.quarantined += len(rejected) + len(res.refused)  # the store quarantines conflicts, implausible times
+        q.quarantined += res.quarantined
         if self.stop is not None and self.stop.is_set():
             raise Stopped()
+        return res
 
     def check_stop(self) -> None:
         if self.stop is not None and self.stop.is_set():
@@ -153,7 +173,7 @@ class Page:
     """One fetched page of a newest-first listing: its posts/rejects, the newest marker in it, the next token."""
 
     posts: list[Post]
-    rejected: list[tuple[str, str]]
+    rejected: list[Rejected]
     newest: str | None
     next_token: str | None
 
@@ -208,9 +228,10 @@ def int_newer(a: str, b: str) -> bool:
         return (len(a), a) > (len(b), b)
 
 
-def run_pass(factory, tagger, collectors: Sequence[Collector], log: Callable[[str], None] | None = None,
-             stop: threading.Event | None = None) -> PassResult:
-    """Run every collector once; one failing source never stops the others."""
+def run_pass(collectors: Sequence[Collector], open_sink: Callable[[str, SourceResult, threading.Event | None], Sink],
+             log: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> PassResult:
+    """Run every collector once, each writing to ``open_sink(name, result, stop)``; one failing source never stops
+    the others."""
     result = PassResult()
     for c in collectors:
         sr = SourceResult(c.name)
@@ -218,7 +239,7 @@ def run_pass(factory, tagger, collectors: Sequence[Collector], log: Callable[[st
         try:
             if stop is not None and stop.is_set():
                 raise Stopped()
-            c.collect(Sink(factory, tagger, c.name, sr, stop))
+            c.collect(open_sink(c.name, sr, stop))
         except Stopped:
             sr.status, sr.message = "stopped", "stopped before finishing"
         except CredentialsError as exc:

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import requests
 import tweepy
 
-from outageradar.ingest.post import Post, PostError, author_hash
+from outageradar.records import Post, PostError, Rejected, author_hash
 from outageradar.ingest.retry import Backoff, CredentialsError, Retry, wait_from_headers
 from outageradar.ingest.runner import Page, Sink, int_newer, paginate_newest_first
 from outageradar.ingest.timeparse import parse_time
@@ -65,7 +65,7 @@ def tweet_point(tweet: dict[str, Any]) -> tuple[float, float] | None:
     return None
 
 
-def posts_from_response(body: dict[str, Any], salt: str) -> tuple[list[Post], list[tuple[str, str]]]:
+def posts_from_response(body: dict[str, Any], salt: str) -> tuple[list[Post], list[Rejected]]:
     """Posts (and (raw, reason) rejects) from one raw API v2 search response."""
     includes = body.get("includes") or {}
     users = {u.get("id"): u for u in includes.get("users") or [] if isinstance(u, dict)}
@@ -75,7 +75,7 @@ def posts_from_response(body: dict[str, Any], salt: str) -> tuple[list[Post], li
         try:
             posts.append(post_from_tweet(t, users, places, salt))
         except (PostError, KeyError, TypeError, ValueError) as exc:
-            rejected.append((json.dumps(t, sort_keys=True, default=str)[:20000], f"x tweet: {exc}"[:500]))
+            rejected.append(Rejected(json.dumps(t, sort_keys=True, default=str)[:20000], f"x tweet: {exc}"[:500]))
     return posts, rejected
 
 

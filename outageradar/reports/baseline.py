@@ -269,6 +269,55 @@ class OnlineBaseline:
         self.disp_w = self.d_disp * self.disp_w + 1.0
 
 
+def _day_boundaries(timestamps: np.ndarray, interval_s: float) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """``(weekday of each interval, True where a new calendar day starts, intervals per day, weekdays learned)``;
+    with no day-of-week effect (intervals longer than a day) every weekday is 0 and no day ever ends."""
+    n = len(timestamps)
+    flush = np.zeros(n, dtype=bool)
+    wd_info = weekday_days(timestamps, interval_s)
+    if wd_info is None:
+        return np.zeros(n, dtype=np.int64), flush, 1.0, False
+    wdays, day_no, steps_day = wd_info
+    flush[1:] = day_no[1:] != day_no[:-1]
+    return wdays, flush, steps_day, True
+
+
+def _run_one(model: OnlineBaseline, y: np.ndarray, prior: np.ndarray | None, bins: list, wdays: list,
+             flush: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drive the single-series ``model`` (Python-float state) over ``y`` ``(n,)``: ``(expected, variance, alpha)``."""
+    n = len(y)
+    e1, v1, a1 = np.empty(n), np.empty(n), np.zeros(n)
+    ys = y.tolist()
+    priors = None if prior is None else prior.tolist()
+    for t in range(n):
+        if flush[t]:
+            model.end_day(wdays[t - 1])
+        e1[t], v1[t], a1[t] = model.predict_one(bins[t], wdays[t], None if priors is None else priors[t])
+        y_t = ys[t]
+        if y_t == y_t:  # NaN: unobserved, the state stays as it is
+            model.learn_one(y_t)
+    return e1, v1, a1
+
+
+def _run_batch(model: OnlineBaseline, Y: np.ndarray, prior: np.ndarray | None, bins: list, wdays: list,
+               flush: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drive the batch ``model`` over ``Y`` ``(m, n)``, one interval of every series per step:
+    ``(expected, variance, alpha)``, each ``(m, n)``."""
+    m, n = Y.shape
+    exp_out, var_out, alpha_out = np.empty((n, m)), np.empty((n, m)), np.zeros((n, m))
+    YT = np.ascontiguousarray(Y.T)  # (n, m): row t holds every series' value at t
+    VT = ~np.isnan(YT)
+    col_ok = VT.all(axis=1)
+    PT = None if prior is None else np.ascontiguousarray(prior.T)
+    for t in range(n):
+        if flush[t]:
+            model.end_day(wdays[t - 1])
+        exp_out[t], var_out[t], alpha_out[t] = model.predict_one(bins[t], wdays[t], None if PT is None else PT[t])
+        model.learn_one(YT[t], None if col_ok[t] else VT[t])
+    expected, variance, alpha = (np.ascontiguousarray(a.T) for a in (exp_out, var_out, alpha_out))
+    return expected, variance, alpha
+
+
 def online_baseline(
     timestamps: np.ndarray,
     values: np.ndarray,
@@ -284,7 +333,6 @@ def online_baseline(
     target that thin time-of-day bins are shrunk to, and is the prediction before any history exists.
     """
     y_all = np.asarray(values, dtype=float)
-    single = y_all.ndim == 1
     Y = np.atleast_2d(y_all)
     m, n = Y.shape
     if len(timestamps) != n:
@@ -293,42 +341,11 @@ def online_baseline(
     if prior_expected is not None:
         prior = np.broadcast_to(np.atleast_2d(np.asarray(prior_expected, dtype=float)), (m, n))
     bins, n_bins, per_bin_day = hour_bins(timestamps, interval_s)
-    wd_info = weekday_days(timestamps, interval_s)
-    flush = np.zeros(n, dtype=bool)
-    if wd_info is None:
-        wdays, steps_day = np.zeros(n, dtype=np.int64), 1.0
-    else:
-        wdays, day_no, steps_day = wd_info
-        flush[1:] = day_no[1:] != day_no[:-1]
+    wdays, flush, steps_day, weekdays = _day_boundaries(timestamps, interval_s)
     model = OnlineBaseline(interval_s, n_bins, per_bin_day, params, kind, None if m == 1 else m, steps_day,
-                           weekdays=wd_info is not None)
-    exp_out, var_out, alpha_out = np.empty((n, m)), np.empty((n, m)), np.zeros((n, m))
-    bins_l, wdays_l, flush_l = bins.tolist(), wdays.tolist(), flush.tolist()
-    if m == 1:
-        ys = Y[0].tolist()
-        priors = None if prior is None else prior[0].tolist()
-        e1, v1, a1 = exp_out[:, 0], var_out[:, 0], alpha_out[:, 0]
-        for t in range(n):
-            if flush_l[t]:
-                model.end_day(wdays_l[t - 1])
-            e1[t], v1[t], a1[t] = model.predict_one(bins_l[t], wdays_l[t], None if priors is None else priors[t])
-            y = ys[t]
-            if y == y:  # NaN: unobserved, the state stays as it is
-                model.learn_one(y)
-    else:
-        YT = np.ascontiguousarray(Y.T)  # (n, m): row t holds every series' value at t
-        VT = ~np.isnan(YT)
-        col_ok = VT.all(axis=1)
-        PT = None if prior is None else np.ascontiguousarray(prior.T)
-        for t in range(n):
-            if flush_l[t]:
-                model.end_day(wdays_l[t - 1])
-            exp_out[t], var_out[t], alpha_out[t] = model.predict_one(bins_l[t], wdays_l[t],
-                                                                     None if PT is None else PT[t])
-            model.learn_one(YT[t], None if col_ok[t] else VT[t])
-
-    def shape(a: np.ndarray) -> np.ndarray:
-        out = a.T
-        return np.ascontiguousarray(out[0] if single else out)
-
-    return Baseline(shape(exp_out), shape(var_out), shape(alpha_out))
+                           weekdays=weekdays)
+    calendar = (bins.tolist(), wdays.tolist(), flush.tolist())
+    if m > 1:
+        return Baseline(*_run_batch(model, Y, prior, *calendar))
+    out = _run_one(model, Y[0], None if prior is None else prior[0], *calendar)
+    return Baseline(*(out if y_all.ndim == 1 else (a[None, :] for a in out)))

@@ -18,6 +18,7 @@ Every text that comes from data (service names) is escaped.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 from typing import Sequence
@@ -51,75 +52,97 @@ def _step_path(xs: Sequence[float], ys: Sequence[float]) -> str:
     return "".join(parts)
 
 
-def time_chart_svg(buckets: Sequence[str], counts: Sequence[float], expected: Sequence[float],
-                   upper: Sequence[float] | None = None, spans: Sequence[tuple[str, str]] = (), title: str = "",
-                   tick_hours: int | None = None, bucket_minutes: int = 5) -> str:
-    """An SVG chart (a string) of ``counts`` per bucket (ISO times ``buckets``) against ``expected`` and, when given,
-    the band up to ``upper``; ``spans`` (ISO start, end) are shaded. Ticks every ``tick_hours`` (default: from the
-    time covered)."""
-    n = len(buckets)
-    label = escape(title, quote=True)
-    if n == 0:
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} 40" width="100%" role="img" '
-                f'aria-label="{label}"><title>{label}</title><text x="{LEFT}" y="25" font-size="{FONT}" '
-                f'font-family="sans-serif">no data</text></svg>')
-    times = [datetime.fromisoformat(b) for b in buckets]
-    t0, t1 = times[0], times[-1] + timedelta(minutes=bucket_minutes)
-    span_s = (t1 - t0).total_seconds()
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+@dataclass
+class _Frame:
+    """The plot area's scales: time ``t0`` to ``t1`` across, 0 to ``y_max`` (ticks ``y_step`` apart) up."""
 
-    def x(t: datetime) -> float:
-        return LEFT + plot_w * (t - t0).total_seconds() / span_s
+    t0: datetime
+    t1: datetime
+    y_max: float
+    y_step: float
+    plot_w: int = WIDTH - LEFT - RIGHT
+    plot_h: int = HEIGHT - TOP - BOTTOM
+    span_s: float = field(init=False)
 
-    top_value = max([1.0, *counts, *expected, *(upper or [])])
-    step = _nice_step(top_value)
-    y_max = step * math.ceil(top_value * 1.05 / step)
+    def __post_init__(self) -> None:
+        self.span_s = (self.t1 - self.t0).total_seconds()
 
-    def y(v: float) -> float:
-        return TOP + plot_h * (1 - min(v, y_max) / y_max)
+    def x(self, t: datetime) -> float:
+        return LEFT + self.plot_w * (t - self.t0).total_seconds() / self.span_s
 
-    xs = [x(t) for t in times] + [x(t1)]
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
-           f'preserveAspectRatio="xMidYMid meet" role="img" aria-label="{label}" class="chart" '
-           f'font-family="system-ui,sans-serif" font-size="{FONT}">', f"<title>{label}</title>"]
-    # grid and y ticks
+    def y(self, v: float) -> float:
+        return TOP + self.plot_h * (1 - min(v, self.y_max) / self.y_max)
+
+
+def _empty_svg(label: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} 40" width="100%" role="img" '
+            f'aria-label="{label}"><title>{label}</title><text x="{LEFT}" y="25" font-size="{FONT}" '
+            f'font-family="sans-serif">no data</text></svg>')
+
+
+def _y_grid(fr: _Frame) -> list[str]:
+    """Horizontal grid lines with their labels, every ``y_step`` from 0 to ``y_max``."""
+    out = []
     v = 0.0
-    while v <= y_max + 1e-9:
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_f(y(v))}" y2="{_f(y(v))}" stroke="#eee"/>'
-                   f'<text x="{LEFT - 6}" y="{_f(y(v) + 5)}" text-anchor="end" fill="#555">{_f(v)}</text>')
-        v += step
+    while v <= fr.y_max + 1e-9:
+        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_f(fr.y(v))}" y2="{_f(fr.y(v))}" stroke="#eee"/>'
+                   f'<text x="{LEFT - 6}" y="{_f(fr.y(v) + 5)}" text-anchor="end" fill="#555">{_f(v)}</text>')
+        v += fr.y_step
+    return out
+
+
+def _incident_spans(fr: _Frame, spans: Sequence[tuple[str, str]]) -> list[str]:
+    """The shaded ``spans`` (ISO start, end), clipped to the plot area."""
+    out = []
     for start, end in spans:
-        a = max(x(datetime.fromisoformat(start)), LEFT)
-        b = min(x(datetime.fromisoformat(end)), WIDTH - RIGHT)
+        a = max(fr.x(datetime.fromisoformat(start)), LEFT)
+        b = min(fr.x(datetime.fromisoformat(end)), WIDTH - RIGHT)
         if b > a:
-            out.append(f'<rect x="{_f(a)}" y="{TOP}" width="{_f(max(b - a, 2))}" height="{plot_h}" '
+            out.append(f'<rect x="{_f(a)}" y="{TOP}" width="{_f(max(b - a, 2))}" height="{fr.plot_h}" '
                        f'fill="{INCIDENT_COLOUR}" fill-opacity="0.3"/>')
+    return out
+
+
+def _series_paths(fr: _Frame, xs: Sequence[float], counts: Sequence[float], expected: Sequence[float],
+                  upper: Sequence[float] | None) -> list[str]:
+    """The band from ``expected`` up to ``upper`` (when given), the dashed expected line and the reports line."""
+    out = []
     if upper is not None:
-        hi = _step_path(xs, [y(u) for u in upper])
-        lo = _step_path(xs[::-1], [y(e) for e in expected][::-1])
+        hi = _step_path(xs, [fr.y(u) for u in upper])
+        lo = _step_path(xs[::-1], [fr.y(e) for e in expected][::-1])
         out.append(f'<path d="{hi}L{lo[1:]}Z" fill="{BAND_COLOUR}" stroke="none"/>')
-    out.append(f'<path d="{_step_path(xs, [y(e) for e in expected])}" fill="none" stroke="{EXPECTED_COLOUR}" '
+    out.append(f'<path d="{_step_path(xs, [fr.y(e) for e in expected])}" fill="none" stroke="{EXPECTED_COLOUR}" '
                f'stroke-width="1.2" stroke-dasharray="4 3"/>')
-    out.append(f'<path d="{_step_path(xs, [y(c) for c in counts])}" fill="none" stroke="{REPORTS_COLOUR}" '
+    out.append(f'<path d="{_step_path(xs, [fr.y(c) for c in counts])}" fill="none" stroke="{REPORTS_COLOUR}" '
                f'stroke-width="1.6"/>')
-    # x axis and ticks (UTC)
-    hours = tick_hours or (3 if span_s > 12 * 3600 else 1)
-    out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#888"/>')
-    tick = t0.replace(minute=0, second=0, microsecond=0)
-    while tick <= t1:
-        if t0 <= tick < t1 and tick.hour % hours == 0:  # no label at the right edge: it would crowd the last one
-            tx = x(tick)
+    return out
+
+
+def _x_axis(fr: _Frame, tick_hours: int | None) -> list[str]:
+    """The time axis with a labelled tick (UTC) every ``tick_hours`` (default: 3 over more than 12 hours, else 1)."""
+    hours = tick_hours or (3 if fr.span_s > 12 * 3600 else 1)
+    base = TOP + fr.plot_h
+    out = [f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{base}" y2="{base}" stroke="#888"/>']
+    tick = fr.t0.replace(minute=0, second=0, microsecond=0)
+    while tick <= fr.t1:
+        if fr.t0 <= tick < fr.t1 and tick.hour % hours == 0:  # no label at the right edge: it would crowd the last one
+            tx = fr.x(tick)
             anchor = "start" if tx - LEFT < 20 else "end" if WIDTH - RIGHT - tx < 20 else "middle"
-            out.append(f'<line x1="{_f(tx)}" x2="{_f(tx)}" y1="{TOP + plot_h}" y2="{TOP + plot_h + 4}" stroke="#888"/>'
+            out.append(f'<line x1="{_f(tx)}" x2="{_f(tx)}" y1="{base}" y2="{base + 4}" stroke="#888"/>'
                        f'<text x="{_f(tx)}" y="{HEIGHT - 10}" text-anchor="{anchor}" fill="#555">'
                        f'{tick:%H:%M}</text>')
         tick += timedelta(hours=1)
-    # legend
+    return out
+
+
+def _legend(band: bool, incident: bool) -> list[str]:
+    """The legend across the top: reports, expected, and the band and the incident when they are drawn."""
     items = [(REPORTS_COLOUR, "reports / 5 min", "line"), (EXPECTED_COLOUR, "expected", "dash")]
-    if upper is not None:
+    if band:
         items.append((BAND_COLOUR, "usual range", "box"))
-    if spans:
+    if incident:
         items.append((INCIDENT_COLOUR, "incident", "box"))
+    out = []
     lx = LEFT
     for colour, text, kind in items:
         if kind == "box":
@@ -130,7 +153,29 @@ def time_chart_svg(buckets: Sequence[str], counts: Sequence[float], expected: Se
             out.append(f'<line x1="{lx}" x2="{lx + 14}" y1="16" y2="16" stroke="{colour}" stroke-width="2"{dash}/>')
         out.append(f'<text x="{lx + 18}" y="21" fill="#333">{text}</text>')
         lx += 18 + int(len(text) * FONT * 0.55) + 16
-    out.append("</svg>")
+    return out
+
+
+def time_chart_svg(buckets: Sequence[str], counts: Sequence[float], expected: Sequence[float],
+                   upper: Sequence[float] | None = None, spans: Sequence[tuple[str, str]] = (), title: str = "",
+                   tick_hours: int | None = None, bucket_minutes: int = 5) -> str:
+    """An SVG chart (a string) of ``counts`` per bucket (ISO times ``buckets``) against ``expected`` and, when given,
+    the band up to ``upper``; ``spans`` (ISO start, end) are shaded. Ticks every ``tick_hours`` (default: from the
+    time covered)."""
+    label = escape(title, quote=True)
+    if len(buckets) == 0:
+        return _empty_svg(label)
+    times = [datetime.fromisoformat(b) for b in buckets]
+    top_value = max([1.0, *counts, *expected, *(upper or [])])
+    step = _nice_step(top_value)
+    y_max = step * math.ceil(top_value * 1.05 / step)
+    fr = _Frame(times[0], times[-1] + timedelta(minutes=bucket_minutes), y_max, step)
+    xs = [fr.x(t) for t in times] + [fr.x(fr.t1)]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
+           f'preserveAspectRatio="xMidYMid meet" role="img" aria-label="{label}" class="chart" '
+           f'font-family="system-ui,sans-serif" font-size="{FONT}">', f"<title>{label}</title>",
+           *_y_grid(fr), *_incident_spans(fr, spans), *_series_paths(fr, xs, counts, expected, upper),
+           *_x_axis(fr, tick_hours), *_legend(upper is not None, bool(spans)), "</svg>"]
     return "".join(out)
 
 

@@ -15,17 +15,17 @@ than "no incidents".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import nbinom
-from sqlalchemy import func, select
 
 from outageradar import __version__
 from outageradar.classify.catalog import ServiceCatalog
 from outageradar.reports.charts import day_chart_svg
 from outageradar.reports.incidents import (
+    BUCKET,
     DEFAULT_INCIDENT_PARAMS,
     DetectionResult,
     Incident,
@@ -38,8 +38,6 @@ from outageradar.reports.incidents import (
 from outageradar.reports.official import official_for_incident
 from outageradar.reports.render import render_html, render_markdown, write_json
 from outageradar.store import queries
-from outageradar.store.models import ClassificationRow, PostRow
-from outageradar.store.writer import BUCKET_SECONDS
 
 BAND_QUANTILE = 0.99
 """The upper edge of the baseline band: this quantile of the negative binomial with the baseline's expected count and
@@ -76,15 +74,8 @@ def why(inc: Incident) -> str:
 
 
 def day_summary(store, day: date) -> dict:
-    start, end = day_bounds(day)
-    with store.session() as s:
-        posts = s.scalar(select(func.count()).select_from(PostRow).where(PostRow.created_at >= start,
-                                                                        PostRow.created_at < end)) or 0
-        outages = s.scalar(select(func.count()).select_from(ClassificationRow).where(
-            ClassificationRow.bucket >= start, ClassificationRow.bucket < end, ClassificationRow.outage.is_(True))) or 0
-        sources = dict(s.execute(select(PostRow.source, func.count()).where(
-            PostRow.created_at >= start, PostRow.created_at < end).group_by(PostRow.source)).all())
-    return {"posts": posts, "outage_reports": outages, "sources": sources}
+    """The day's posts, outage reports and posts per source (:func:`outageradar.store.queries.day_summary`)."""
+    return queries.day_summary(store, *day_bounds(day))
 
 
 def day_series(result: DetectionResult) -> dict[str, dict]:
@@ -101,7 +92,7 @@ def day_series(result: DetectionResult) -> dict[str, dict]:
     var = np.maximum(variance, mu * (1 + 1e-9))
     alpha = (var - mu) / mu**2  # NB: Var = mu + alpha mu^2
     upper = nbinom.ppf(BAND_QUANTILE, 1 / alpha, 1 / (1 + alpha * mu))
-    buckets = [(day_start + timedelta(seconds=BUCKET_SECONDS * b)).isoformat() for b in range(counts.shape[1])]
+    buckets = [(day_start + BUCKET * b).isoformat() for b in range(counts.shape[1])]
     return {name: {"buckets": buckets, "counts": counts[i].astype(int).tolist(),
                    "expected": np.round(expected[i], 3).tolist(),
                    "upper": np.nan_to_num(upper[i], nan=0.0).astype(int).tolist()}

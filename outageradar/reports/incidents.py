@@ -1,12 +1,13 @@
 """Outage incidents: spikes grouped over time and across regions, with a confidence level.
 
-For one UTC day the detector reads, in SQL, each service's **total** series (``service_rollups``: all regions,
-including posts with no known region) over the day and ``history_days`` before it, and the **region** series
-(service x country x admin1) that could spike that day — those with at least ``min_count`` reports on the day — over
-the day and ``region_history_days`` before it. Every series goes through the same causal spike test
-(:mod:`outageradar.reports.spike`), in batches. A region series borrows strength from its service: its prior
-expectation is the service's expected total times the region's recent share of it (smoothed), so a region with little
-history does not alarm on its first posts, and a region that is normally silent stands out when it is not.
+For one UTC day the detector reads each service's **total** series (``service_day_rollups``: all regions,
+including posts with no known region; one row per service and day) over the day and ``history_days`` before it, and
+the **region** series (``day_rollups``: service x country x admin1) that could spike that day — those with at least
+``min_count`` reports on the day — over the day and ``region_history_days`` before it. Every series goes through the
+same causal spike test (:mod:`outageradar.reports.spike`), in batches. A region series borrows strength from its
+service: its prior expectation is the service's expected total times the region's recent share of it (smoothed), so
+a region with little history does not alarm on its first posts, and a region that is normally silent stands out
+when it is not.
 
 A service's anomalous buckets (in any of its series; the spike test's ``extent``: anomalous at some time scale, with
 the bucket's last hour itself raised, so the day-scale window's memory of a burst does not stretch an incident)
@@ -243,54 +244,53 @@ def load_day(store, day: date, params: IncidentParams = DEFAULT_INCIDENT_PARAMS,
              as_of: datetime | None = None) -> DayCounts:
     """The counts the detection of ``day`` needs, read through the store's queries.
 
-    Cost: one GROUP BY over the rollups of the history window (service totals), one over the day's rollups (region
-    candidates: a region series needs ``min_count`` reports that day to spike), and the candidates' cells of the last
-    ``region_history_days``. As of a time, whole buckets before its bucket come from the rollups and the bucket
-    holding ``as_of`` from its posts.
+    Cost: the day rollups (one row per series and UTC day, :class:`~outageradar.store.models.DayRollupRow`) of every
+    service over the history window (``history_days`` + 1 rows per service), and of the region series that can spike
+    (those with ``min_count`` reports on the day: one range of the day's rows) over their last
+    ``region_history_days``; a count of the day's posts. As of a time, the buckets from the one holding ``as_of`` on
+    are dropped, and that bucket is read back from its posts created up to ``as_of``.
     """
     day_start, day_end = day_bounds(day)
     hist_start = day_start - timedelta(days=params.history_days)
+    region_start = day_start - timedelta(days=params.region_history_days)
     posts = queries.count_posts(store, day_start, day_end, until=as_of)
-    cut, partial_bucket, partial = day_end, None, []
-    if as_of is not None and bucket_of(as_of) < day_end:
-        cut = max(bucket_of(as_of), hist_start)
-        if bucket_of(as_of) >= hist_start:
-            partial_bucket = bucket_of(as_of)
-            partial = queries.partial_bucket_counts(store, partial_bucket, as_of)
-    t0 = int(hist_start.timestamp())
     n = int((day_end - hist_start) / BUCKET)
     buckets = np.datetime64(hist_start.replace(tzinfo=None), "ns") + np.arange(n) * np.timedelta64(BUCKET_SECONDS, "s")
     today = int((day_start - hist_start) / BUCKET)
+    r0 = int((region_start - hist_start) / BUCKET)
+    cut, partial = n, []  # grid index of the first bucket not known whole (as of a time), its posts up to as_of
+    if as_of is not None and bucket_of(as_of) < day_end:
+        cut = max(0, int((bucket_of(as_of) - hist_start) / BUCKET))
+        if bucket_of(as_of) >= hist_start:
+            partial = queries.partial_bucket_counts(store, bucket_of(as_of), as_of)
 
-    totals = list(queries.service_totals(store, hist_start, cut))
-    partial_totals: Counter = Counter()
-    for service, _country, _admin1, epoch, k in partial:
-        partial_totals[(service, epoch)] += k
-    totals += [(service, epoch, k) for (service, epoch), k in partial_totals.items()]
-    names = sorted({row[0] for row in totals})
-    T = _matrix(totals, {name: i for i, name in enumerate(names)}, lambda r: r[0], t0, n)
+    names, T = queries.service_day_counts(store, hist_start.date(), day)
+    T[:, cut:] = 0
+    if partial:
+        every = sorted(set(names) | {p[0] for p in partial})
+        if len(every) > len(names):
+            grown = np.zeros((len(every), n))
+            grown[[every.index(name) for name in names]] = T
+            names, T = every, grown
+        row_of = {name: i for i, name in enumerate(names)}
+        for service, _country, _admin1, _epoch, k in partial:
+            T[row_of[service], cut] += k
     active = np.flatnonzero(T[:, today:].sum(axis=1) > 0)
     names, T = [names[i] for i in active], T[active]
-    region_start = day_start - timedelta(days=params.region_history_days)
-    r0 = int((region_start - hist_start) / BUCKET)
     if not names:
         return DayCounts(day, buckets, today, [], T, [], np.zeros((0, n - r0)), r0, posts, as_of)
-    if as_of is None or cut == day_end:
-        candidates = queries.region_candidates(store, day_start, day_end, params.spike.min_count)
-        cells = list(queries.region_cells(store, region_start, day_end, candidates))
-    else:
-        candidates = queries.region_candidates_until(store, day_start, cut, partial_bucket, as_of,
-                                                     params.spike.min_count)
-        cells = list(queries.region_cells(store, region_start, cut, candidates))
-        if partial:
-            keep = queries.candidate_keys(store, candidates)
-            cells += [c for c in partial if (c[0], c[1], c[2]) in keep]
+
+    keys, R = queries.region_day_counts(store, day, params.region_history_days, params.spike.min_count)
+    R[:, max(0, cut - r0):] = 0
+    if partial and cut >= r0:
+        key_of = {key: i for i, key in enumerate(keys)}
+        for service, country, admin1, _epoch, k in partial:
+            if (service, country, admin1) in key_of:
+                R[key_of[(service, country, admin1)], cut - r0] += k
     active_names = set(names)
-    cells = [c for c in cells if c[0] in active_names]
-    keys = sorted({(c[0], c[1], c[2]) for c in cells})
-    R = _matrix(cells, {k: i for i, k in enumerate(keys)}, lambda c: (c[0], c[1], c[2]), int(region_start.timestamp()),
-                n - r0)
-    return DayCounts(day, buckets, today, names, T, keys, R, r0, posts, as_of)
+    keep = (R[:, today - r0:].sum(axis=1) >= params.spike.min_count) & np.fromiter(
+        (key[0] in active_names for key in keys), bool, len(keys))
+    return DayCounts(day, buckets, today, names, T, [k for k, ok in zip(keys, keep) if ok], R[keep], r0, posts, as_of)
 
 
 def score_day(data: DayCounts, params: IncidentParams = DEFAULT_INCIDENT_PARAMS) -> DayScores:
@@ -401,16 +401,6 @@ def save_detection(store, result: DetectionResult, params: IncidentParams = DEFA
     if result.as_of is not None:
         day_end = max(day_start, min(day_end, bucket_of(result.as_of)))
     save_incidents(store, result.incidents, params.merge_gap, (day_start, day_end))
-
-
-def _matrix(rows, index: dict, key, t0: int, n: int) -> np.ndarray:
-    """A dense (len(index), n) matrix of counts from (…, epoch seconds, count) rows."""
-    M = np.zeros((len(index), n))
-    if rows:
-        r = np.fromiter((index[key(row)] for row in rows), dtype=np.int64, count=len(rows))
-        b = (np.fromiter((row[-2] for row in rows), dtype=np.int64, count=len(rows)) - t0) // BUCKET_SECONDS
-        np.add.at(M, (r, b), np.fromiter((row[-1] for row in rows), dtype=float, count=len(rows)))
-    return M
 
 
 @dataclass

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from outageradar.errors import OutageradarError
+from outageradar.records import OutageradarError
 from outageradar.reports.spike import DEFAULT_PARAMS, SpikeParams, score_series
 
 TIMESTAMP = "timestamp"

@@ -206,6 +206,25 @@ def trailing_max(x: np.ndarray, width: int) -> np.ndarray:
     return ndimage.maximum_filter1d(xp, size=width, axis=-1, origin=(width - 1) // 2, mode="nearest")[..., width - 1:]
 
 
+def _student_tail(x: np.ndarray, mean: np.ndarray, sd: np.ndarray, dof: np.ndarray, ready: np.ndarray,
+                  direction: Direction) -> np.ndarray:
+    """Student-t tail probability of ``x`` around ``mean`` (scale ``sd`` estimated from ``dof`` weighted days) where
+    ``ready``, 1 elsewhere.
+
+    The t tail is computed only where ``|z| > 2``, the only region where it can matter for an alert: elsewhere the
+    normal tail (above 0.02 anyway) saves most of the cost on long batches.
+    """
+    with np.errstate(invalid="ignore"):
+        z = (x - mean) / sd
+    zz = np.where(ready, z if direction == "up" else np.abs(z), 0.0)
+    tail = special.ndtr(-zz)
+    far = zz > 2.0
+    tail[far] = special.stdtr(dof[far], -zz[far])
+    if direction != "up":
+        tail = np.minimum(1.0, 2.0 * tail)
+    return np.where(ready, tail, 1.0)
+
+
 def seasonal_pvalue(
     window_sum: np.ndarray,
     steps_per_day: int,
@@ -249,18 +268,7 @@ def seasonal_pvalue(
         var = np.maximum((s2 + prior_days * 0.25) / (w_err + prior_days), 0.25)
         sd = np.sqrt(var)
         ready = ok & (w >= need - 1e-9) & (w_err > 0)
-        with np.errstate(invalid="ignore"):
-            z = (x - mean) / sd
-        # Student t (the sd is estimated from w_err + prior_days weighted days); computed only where |z| > 2, the
-        # only region where it can matter for an alert: elsewhere the normal tail (above 0.02 anyway) saves most of
-        # the cost on long batches
-        zz = np.where(ready, z if direction == "up" else np.abs(z), 0.0)
-        tail = special.ndtr(-zz)
-        far = zz > 2.0
-        tail[far] = special.stdtr((w_err + prior_days)[far], -zz[far])
-        if direction != "up":
-            tail = np.minimum(1.0, 2.0 * tail)
-        P[:, d] = np.where(ready, tail, 1.0)
+        P[:, d] = _student_tail(x, mean, sd, w_err + prior_days, ready, direction)
         xc = np.where(w_err > 0, np.clip(x, mean - winsor_sd * sd, mean + winsor_sd * sd), x)
         upd_err = ok & has
         err = np.where(upd_err, xc - mean, 0.0)
@@ -283,6 +291,30 @@ def interval_seconds(timestamps: np.ndarray) -> float:
 def window_widths(hours: tuple[float, ...], step: float) -> list[int]:
     """The window lengths in intervals (more than one) of the time scales ``hours`` at an interval of ``step`` s."""
     return sorted({w for w in (int(round(h * 3600 / step)) for h in hours) if w > 1})
+
+
+def _additive_tests(y0, mu, base, valid, widths, direction, decide):
+    """(anomalous, anomaly_score, pvalue, extent) of a real-valued series: Gaussian tails of the residual and of the
+    mean residual over each window of ``widths`` intervals (variance: the window's summed variance over its observed
+    count squared), combined by Bonferroni and decided on one calibrated level; ``extent`` is ``anomalous``."""
+    tests = 1 + len(widths)  # Bonferroni over the time scales
+    pvalue = gaussian_tail(y0, base.expected, base.variance, direction)
+    finite = valid & np.isfinite(base.variance)
+    var = np.where(finite, base.variance, 0.0)
+    for width in widths:  # mean of the last `width` residuals: variance = mean variance / width
+        n_obs = np.maximum(trailing_sum(valid.astype(float), width), 1.0)
+        unknown = trailing_sum((valid & ~finite).astype(float), width) > 0  # still warming up
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_burst = gaussian_tail(
+                trailing_sum(y0, width) / n_obs,
+                trailing_sum(mu, width) / n_obs,
+                np.maximum(trailing_sum(var, width), 1e-300) / n_obs**2,
+                direction,
+            )
+        pvalue = np.minimum(pvalue, np.where(unknown, 1.0, p_burst))
+    pvalue = np.where(valid, np.minimum(1.0, tests * pvalue), 1.0)
+    anomalous, score = decide(pvalue, np.ones_like(valid))
+    return anomalous, score, pvalue, anomalous
 
 
 def _count_tests(y0, mu, dispersion, valid, widths, step, params, direction, decide):
@@ -376,24 +408,7 @@ def score_series(
         return candidates & (surprise >= s_alert), np.clip(surprise / (2.0 * s_alert), 0.0, 1.0)
 
     if kind == "additive":
-        tests = 1 + len(widths)  # Bonferroni over the time scales
-        pvalue = gaussian_tail(y0, base.expected, base.variance, direction)
-        finite = valid & np.isfinite(base.variance)
-        var = np.where(finite, base.variance, 0.0)
-        for width in widths:  # mean of the last `width` residuals: variance = mean variance / width
-            n_obs = np.maximum(trailing_sum(valid.astype(float), width), 1.0)
-            unknown = trailing_sum((valid & ~finite).astype(float), width) > 0  # still warming up
-            with np.errstate(divide="ignore", invalid="ignore"):
-                p_burst = gaussian_tail(
-                    trailing_sum(y0, width) / n_obs,
-                    trailing_sum(mu, width) / n_obs,
-                    np.maximum(trailing_sum(var, width), 1e-300) / n_obs**2,
-                    direction,
-                )
-            pvalue = np.minimum(pvalue, np.where(unknown, 1.0, p_burst))
-        pvalue = np.where(valid, np.minimum(1.0, tests * pvalue), 1.0)
-        anomalous, score = decide(pvalue, np.ones_like(valid))
-        extent = anomalous
+        anomalous, score, pvalue, extent = _additive_tests(y0, mu, base, valid, widths, direction, decide)
     else:
         anomalous, score, pvalue, extent = _count_tests(y0, mu, base.dispersion, valid, widths, step, params, direction,
                                                 decide)

@@ -71,21 +71,31 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def create_app(store) -> Starlette:
-    """The app over an open (read-only) store."""
+def _templates() -> Jinja2Templates:
+    """The pages' templates: autoescaped (every value is escaped), strict about undefined names, with the filters
+    (``urlpart``, ``hm``, ``day_hm``) and SVG helpers (``sparkline``, ``day_chart``, ``world_map``) they use."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))),
                              autoescape=True, undefined=jinja2.StrictUndefined)  # every value escaped
-    templates = Jinja2Templates(env=env)
     env.filters["urlpart"] = lambda s: quote(str(s), safe="")
     env.filters["hm"] = lambda s: (s or "")[11:16]
     env.filters["day_hm"] = lambda s: (s or "")[:16].replace("T", " ")
     env.globals.update(sparkline=svg.sparkline, day_chart=svg.day_chart, world_map=svg.world_map)
+    return Jinja2Templates(env=env)
+
+
+def _page(templates: Jinja2Templates, request: Request, name: str, context: dict, status: int = 200) -> Response:
+    """The template ``name`` rendered with ``context``; links inside keep the request's ``?at=``."""
+    at_q = request.query_params.get("at")
+    suffix = f"?at={quote(at_q, safe='')}" if at_q else ""
+    return _headers(templates.TemplateResponse(request, name, {**context, "at_suffix": suffix}, status_code=status))
+
+
+def create_app(store) -> Starlette:
+    """The app over an open (read-only) store."""
+    templates = _templates()
 
     def page(request: Request, name: str, context: dict, status: int = 200) -> Response:
-        at_q = request.query_params.get("at")
-        suffix = f"?at={quote(at_q, safe='')}" if at_q else ""
-        return _headers(templates.TemplateResponse(request, name, {**context, "at_suffix": suffix},
-                                                   status_code=status))
+        return _page(templates, request, name, context, status)
 
     def error(request: Request, status: int, message: str, api: bool) -> Response:
         if api:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from outageradar.config import mask_url
-from outageradar.errors import OutageradarError
+from outageradar.records import OutageradarError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

@@ -9,6 +9,11 @@ rollups          counts per service x country x admin1 x 5-minute bucket, update
                  stores the posts: ``n_posts`` posts naming the service, ``n_outage`` of them outage reports.
                  Unknown country/admin1 are stored as '' (they are part of the primary key).
 service_rollups  the same counts summed over regions (service x bucket), updated in the same transaction.
+day_rollups      the outage reports of ``rollups`` again, one row per service x country x admin1 x UTC day holding the
+                 day's non-zero 5-minute counts in one value (:func:`encode_day_counts`), with their sum: what the
+                 detection reads (a report's 15 days are 3,000 service rows, not 400,000 bucket rows). A row exists
+                 while its day has an outage report. Updated in the same transaction as ``rollups``.
+service_day_rollups  the same per service x day, summed over regions (including reports with no known place).
 cursors          where each collector query stopped (source, key) -> value, saved with the posts it covers.
 incidents        detected outages: one row per service and episode, updated as new data arrives.
 quarantine       records that could not become posts, with the raw text (author fields replaced by salted hashes)
@@ -19,17 +24,21 @@ official_incidents  incidents from the services' official status pages (unique p
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+import struct
+from datetime import date, datetime, timezone
+from typing import Any, Sequence
 
+import numpy as np
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -127,6 +136,63 @@ class ServiceRollupRow(Base):
     n_outage: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index(None, "bucket"),)
+
+
+DAY_BUCKETS = 288
+"""5-minute buckets in a UTC day: the slots of a day row's counts."""
+DAY_CELL = np.dtype([("slot", ">u2"), ("n", ">i4")])
+"""One non-zero bucket of a day row's ``counts``: its slot in the day (0..287, ``bucket - midnight`` / 5 minutes) and
+its count, big-endian (6 bytes). A row's ``counts`` is its cells in slot order, concatenated."""
+DAY_CELL_STRUCT = struct.Struct(">Hi")
+""":data:`DAY_CELL` for :mod:`struct` (one cell at a time, cheaper than numpy for a row of a few cells)."""
+assert DAY_CELL_STRUCT.size == DAY_CELL.itemsize
+
+
+def encode_day_counts(slots: np.ndarray, counts: np.ndarray) -> bytes:
+    """The ``counts`` value of a day row: the cells ``(slot, n)`` with ``n != 0``, in slot order (slots unique)."""
+    order = np.argsort(slots, kind="stable")
+    keep = order[np.asarray(counts)[order] != 0]
+    cells = np.empty(keep.size, DAY_CELL)
+    cells["slot"] = np.asarray(slots)[keep]
+    cells["n"] = np.asarray(counts)[keep]
+    return cells.tobytes()
+
+
+def decode_day_counts(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of many day rows' ``counts`` at once: (row index into ``values``, slot, count) arrays."""
+    if not values:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    cells = np.frombuffer(b"".join(values), DAY_CELL)
+    lengths = np.fromiter((len(v) for v in values), np.int64, len(values)) // DAY_CELL.itemsize
+    rows = np.repeat(np.arange(len(values)), lengths)
+    return rows, cells["slot"].astype(np.int64), cells["n"].astype(np.int64)
+
+
+class DayRollupRow(Base):
+    """One region series' outage reports over one UTC day (the rollups' ``n_outage`` of its buckets): ``n_outage``
+    their sum, ``counts`` the non-zero buckets (:func:`encode_day_counts`). The key starts with the day, so a day's
+    rows are one range of the primary key."""
+
+    __tablename__ = "day_rollups"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(128), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    admin1: Mapped[str] = mapped_column(String(128), primary_key=True)
+    n_outage: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ServiceDayRollupRow(Base):
+    """:class:`DayRollupRow` summed over regions: one service's outage reports over one UTC day."""
+
+    __tablename__ = "service_day_rollups"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(128), primary_key=True)
+    n_outage: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class CursorRow(Base):

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import or_, select
 
-from outageradar.errors import one_line
+from outageradar.records import OutageradarError, one_line
 from outageradar.store.db import transaction
 from outageradar.store.models import OfficialIncidentRow
 from outageradar.store.writer import get_cursor, set_cursor
@@ -137,8 +137,8 @@ def sync_feeds(store, feeds: Sequence[Any], fetch: Callable[[Any, dict], Any],
                stop: Callable[[], bool] | None = None) -> SyncResult:
     """One ``status sync`` pass: for each feed, ``fetch(feed, cursor)`` (the collector; returns an object with
     ``incidents``, ``rejected`` reasons, ``not_modified`` and ``cursor``) and :func:`save_official`. A feed whose
-    fetch raises is reported in one line; the others still run."""
-    from outageradar.ingest.retry import CollectorError
+    fetch raises a user-facing error (a :class:`~outageradar.records.OutageradarError`: the collectors' errors are) is
+    reported in one line; the others still run."""
 
     result = SyncResult()
     for feed in feeds:
@@ -148,7 +148,7 @@ def sync_feeds(store, feeds: Sequence[Any], fetch: Callable[[Any, dict], Any],
         result.providers.append(pr)
         try:
             fetched = fetch(feed, get_sync_cursor(store, feed.provider))
-        except CollectorError as exc:
+        except OutageradarError as exc:
             pr.error = one_line(exc) or type(exc).__name__
             continue
         pr.rejected, pr.reasons = len(fetched.rejected), list(fetched.rejected)

@@ -1,25 +1,32 @@
 """Read-side queries over the store, for reports, the CLI and notebooks.
 
 Aggregations run in the database (GROUP BY over the rollups and classifications); only aggregates and a few sample
-rows come back. The ``*_frame`` functions return pandas DataFrames for notebooks.
+rows come back. The detection's count arrays come from the day rollups (:func:`service_day_counts`,
+:func:`region_day_counts`: one row per series and UTC day, decoded into arrays here). The ``*_frame`` functions
+return pandas DataFrames for notebooks.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import BigInteger, func, literal, select, tuple_, union_all
+import numpy as np
+from sqlalchemy import BigInteger, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from outageradar.store.models import (
+    DAY_BUCKETS,
     Base,
     ClassificationRow,
+    DayRollupRow,
     IncidentRow,
     PostRow,
     QuarantineRow,
     RollupRow,
+    ServiceDayRollupRow,
     ServiceRollupRow,
+    decode_day_counts,
 )
 
 
@@ -31,7 +38,7 @@ def table_counts(store) -> dict[str, int]:
 def newest_post_time(store, now: datetime | None = None) -> datetime | None:
     """The newest plausible post time (2006-01-01 .. ``now`` + 1 day, see ``ingest.post.check_time``): a post
     stored with a broken time (9999-12-31, by an older version) does not become the default day of a report."""
-    from outageradar.ingest.post import EARLIEST, FUTURE_SLACK
+    from outageradar.records import EARLIEST, FUTURE_SLACK
 
     latest = (now or datetime.now(timezone.utc)) + FUTURE_SLACK
     with store.session() as s:
@@ -64,27 +71,52 @@ def service_totals(store, start: datetime, end: datetime) -> list[tuple[str, int
         return s.execute(q).all()
 
 
-def region_candidates(store, start: datetime, end: datetime, min_total: float):
-    """The (service, country, admin1) series with a known country and at least ``min_total`` outage reports in
-    [start, end) — the only region series that can spike then (a spike needs ``min_count`` reports)."""
-    r = RollupRow
-    return (
-        select(r.service, r.country, r.admin1)
-        .where(r.bucket >= start, r.bucket < end, r.n_outage > 0, r.country != "")
-        .group_by(r.service, r.country, r.admin1)
-        .having(func.sum(r.n_outage) >= min_total)
-    )
+def _day_matrix(rows, key_len: int, first: date, days: int) -> tuple[list[tuple], np.ndarray]:
+    """(sorted keys, counts (keys, days * DAY_BUCKETS) as floats) from day rows (key..., day, counts), one row per key
+    and day at most."""
+    index: dict[tuple, int] = {}
+    seen = np.fromiter((index.setdefault(tuple(row[:key_len]), len(index)) for row in rows), np.int64, len(rows))
+    keys = sorted(index)
+    rank = np.empty(len(keys), np.int64)
+    rank[[index[k] for k in keys]] = np.arange(len(keys))
+    offsets: dict[date, int] = {}
+    offset = np.fromiter((offsets[d] if (d := row[key_len]) in offsets else offsets.setdefault(d, (d - first).days)
+                          for row in rows), np.int64, len(rows)) * DAY_BUCKETS
+    out = np.zeros((len(keys), days * DAY_BUCKETS))
+    cell_row, slot, n = decode_day_counts([row[key_len + 1] for row in rows])
+    out[rank[seen[cell_row]], offset[cell_row] + slot] = n  # each (key, day, slot) once: no sum needed
+    return keys, out
 
 
-def region_cells(store, start: datetime, end: datetime, candidates) -> list[tuple[str, str, str, int, int]]:
-    """Non-zero outage counts of the ``candidates`` series (a select of service, country, admin1) in [start, end)."""
-    r = RollupRow
-    q = select(r.service, r.country, r.admin1, epoch_seconds(r.bucket), r.n_outage).where(
-        r.bucket >= start, r.bucket < end, r.n_outage > 0,
-        tuple_(r.service, r.country, r.admin1).in_(candidates),
-    )
+def service_day_counts(store, first: date, last: date) -> tuple[list[str], np.ndarray]:
+    """Each service's outage reports (over all regions, places unknown included) per 5-minute bucket of the UTC days
+    ``first`` .. ``last``: the services with a report then, sorted, and a (services, days * 288) array whose column
+    ``j`` is the bucket ``first`` + 5 minutes x ``j`` (``service_day_rollups``: one row per service and day)."""
+    r = ServiceDayRollupRow
+    q = select(r.service, r.day, r.counts).where(r.day >= first, r.day <= last)
     with store.session() as s:
-        return s.execute(q).all()
+        rows = s.execute(q).all()
+    keys, out = _day_matrix(rows, 1, first, (last - first).days + 1)
+    return [k[0] for k in keys], out
+
+
+def region_day_counts(store, day: date, days_before: int, min_total: float
+                      ) -> tuple[list[tuple[str, str, str]], np.ndarray]:
+    """The region series (service, country, admin1) with a known country and at least ``min_total`` outage reports
+    on ``day`` (all of its posts: an as-of reading cuts them after), sorted, and their outage reports per 5-minute
+    bucket of the days ``day - days_before`` .. ``day``, a (series, (days_before + 1) * 288) array
+    (``day_rollups``: the day's rows are one range of the primary key, each series' other days one lookup)."""
+    r = DayRollupRow
+    first = day - timedelta(days=days_before)
+    cand = (select(r.service, r.country, r.admin1)
+            .where(r.day == day, r.n_outage >= min_total, r.country != "").subquery())
+    days = [first + timedelta(days=k) for k in range(days_before + 1)]
+    q = (select(r.service, r.country, r.admin1, r.day, r.counts)
+         .join(cand, (r.service == cand.c.service) & (r.country == cand.c.country) & (r.admin1 == cand.c.admin1))
+         .where(r.day.in_(days)))
+    with store.session() as s:
+        rows = s.execute(q).all()
+    return _day_matrix(rows, 3, first, days_before + 1)
 
 
 def count_posts(store, start: datetime, end: datetime, until: datetime | None = None) -> int:
@@ -111,32 +143,6 @@ def partial_bucket_counts(store, bucket: datetime, until: datetime) -> list[tupl
     epoch = int(bucket.timestamp())
     with store.session() as s:
         return [(svc, co, a1, epoch, n) for svc, co, a1, n in s.execute(q).all()]
-
-
-def region_candidates_until(store, start: datetime, cut: datetime, partial_bucket: datetime | None,
-                            until: datetime, min_total: float):
-    """:func:`region_candidates` as of ``until``: the rollups of [start, cut) plus, when ``partial_bucket`` is given,
-    the outage reports of that bucket created at or before ``until`` (a select of service, country, admin1)."""
-    r, c = RollupRow, ClassificationRow
-    parts = [select(r.service.label("service"), r.country.label("country"), r.admin1.label("admin1"),
-                    r.n_outage.label("n"))
-             .where(r.bucket >= start, r.bucket < cut, r.n_outage > 0, r.country != "")]
-    if partial_bucket is not None:
-        parts.append(
-            select(c.service, c.country, func.coalesce(c.admin1, ""), literal(1))
-            .join(PostRow, PostRow.id == c.post_id)
-            .where(c.bucket == partial_bucket, c.bucket >= start, c.outage.is_(True), c.service.is_not(None),
-                   c.country.is_not(None), c.country != "", PostRow.created_at <= until))
-    u = union_all(*parts).subquery()
-    return (select(u.c.service, u.c.country, u.c.admin1)
-            .group_by(u.c.service, u.c.country, u.c.admin1)
-            .having(func.sum(u.c.n) >= min_total))
-
-
-def candidate_keys(store, candidates) -> set[tuple[str, str, str]]:
-    """The (service, country, admin1) keys that a candidates select returns."""
-    with store.session() as s:
-        return {(a, b, c) for a, b, c in s.execute(candidates).all()}
 
 
 def episode_posts(store, service: str, start: datetime, end: datetime, until: datetime | None = None,
@@ -268,6 +274,20 @@ def incidents_frame(store):
 
 def quarantine_frame(store, limit: int = 10_000):
     return _frame(store, select(*QuarantineRow.__table__.c).order_by(QuarantineRow.id.desc()).limit(limit))
+
+
+def day_summary(store, start: datetime, end: datetime) -> dict:
+    """The posts stored for [start, end) (by creation time), the outage reports among them (by bucket, whether or not
+    they name a service) and the posts per source: ``{"posts", "outage_reports", "sources"}``."""
+    c = ClassificationRow
+    with store.session() as s:
+        posts = s.scalar(select(func.count()).select_from(PostRow).where(PostRow.created_at >= start,
+                                                                        PostRow.created_at < end)) or 0
+        outages = s.scalar(select(func.count()).select_from(c).where(
+            c.bucket >= start, c.bucket < end, c.outage.is_(True))) or 0
+        sources = dict(s.execute(select(PostRow.source, func.count()).where(
+            PostRow.created_at >= start, PostRow.created_at < end).group_by(PostRow.source)).all())
+    return {"posts": posts, "outage_reports": outages, "sources": sources}
 
 
 def region_outage_counts(store, service: str, start: datetime, end: datetime) -> list[tuple[str, str, int]]:

@@ -1,6 +1,7 @@
-"""Re-classifying stored posts after the model changes, and rebuilding the rollups from the classifications.
+"""The store's half of re-classification (``classify stored``), and rebuilding the rollups from the classifications.
 
-Posts are read in id order in batches. Each batch is one transaction that replaces the batch's classifications and
+The pipeline (:mod:`outageradar.pipeline.reclassify`) reads posts in id order in batches (:func:`stale_posts`), tags
+them, and in one transaction per batch :func:`replace_classifications` replaces the batch's classifications and
 applies the rollup delta they cause (the old classifications' counts subtracted, the new ones' added, rollup rows
 that fall to zero deleted), so at every commit the rollups agree with the classifications: a run that is killed or
 fails part-way leaves a consistent store, and a re-run continues with the posts still on an older model. On
@@ -16,15 +17,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Sequence
 
 from sqlalchemy import and_, case, delete, func, insert, literal_column, select
 
-from outageradar.classify.tagger import Row
+from outageradar.records import Classification
 from outageradar.store.models import ClassificationRow, PostRow, RollupRow, ServiceRollupRow
-from outageradar.store.writer import _classification_row, add_rollups, bucket_of
-
-BATCH = 5000
+from outageradar.store.writer import _classification_row, add_rollups, bucket_of, rebuild_day_rollups
 
 Key = tuple[str, str, str, datetime]
 
@@ -37,52 +36,44 @@ def _count(counts: dict[Key, list[int]], sign: int, service, country, admin1, bu
     c[1] += sign * int(bool(outage))
 
 
-def reclassify(store, tagger, everything: bool = False, on_batch: Callable[[int], None] | None = None,
-               batch_size: int = BATCH) -> int:
-    """Re-classify the posts whose classification is missing or of another model version (every post when
-    ``everything``); returns how many. ``on_batch(done)`` is called after each committed batch."""
-    version = tagger.version
-    done = 0
-    last_id = 0
-    while True:
-        with store.session() as s, s.begin():
-            q = (
-                select(PostRow.id, PostRow.created_at, PostRow.text, PostRow.user_location, PostRow.lat, PostRow.lon,
-                       PostRow.place)
-                .outerjoin(ClassificationRow, ClassificationRow.post_id == PostRow.id)
-                .where(PostRow.id > last_id)
-                .order_by(PostRow.id)
-                .limit(batch_size)
-            )
-            if not everything:
-                q = q.where((ClassificationRow.model_version.is_(None)) | (ClassificationRow.model_version != version))
-            rows = s.execute(q).all()
-            if not rows:
-                break
-            ids = [r.id for r in rows]
-            c = ClassificationRow
-            old = s.execute(
-                select(c.service, c.country, c.admin1, c.bucket, c.outage).where(c.post_id.in_(ids)).with_for_update()
-            ).all()
-            labels = tagger.classify_rows([Row(r.text, r.user_location, r.lat, r.lon, r.place) for r in rows])
-            delta: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
-            for o in old:
-                _count(delta, -1, o.service, o.country, o.admin1, o.bucket, o.outage)
-            new_rows = []
-            for r, lab in zip(rows, labels):
-                bucket = bucket_of(r.created_at.astimezone(timezone.utc))
-                new_rows.append(_classification_row(r.id, bucket, lab))
-                _count(delta, +1, lab.service, lab.country, lab.admin1, bucket, lab.outage)
-            s.execute(delete(ClassificationRow).where(ClassificationRow.post_id.in_(ids)))
-            s.execute(insert(ClassificationRow), new_rows)
-            changed = {k: v for k, v in delta.items() if v != [0, 0]}
-            add_rollups(s, changed)
-            _drop_empty(s, changed)
-            last_id = ids[-1]
-        done += len(rows)
-        if on_batch:
-            on_batch(done)
-    return done
+def stale_posts(session, version: str, after_id: int, limit: int, everything: bool = False) -> list:
+    """Up to ``limit`` posts after id ``after_id``, in id order, whose classification is missing or not of model
+    ``version`` (every post when ``everything``). Each row has ``id``, ``created_at`` and what the tagger reads
+    (``text``, ``user_location``, ``lat``, ``lon``, ``place``)."""
+    q = (
+        select(PostRow.id, PostRow.created_at, PostRow.text, PostRow.user_location, PostRow.lat, PostRow.lon,
+               PostRow.place)
+        .outerjoin(ClassificationRow, ClassificationRow.post_id == PostRow.id)
+        .where(PostRow.id > after_id)
+        .order_by(PostRow.id)
+        .limit(limit)
+    )
+    if not everything:
+        q = q.where((ClassificationRow.model_version.is_(None)) | (ClassificationRow.model_version != version))
+    return list(session.execute(q).all())
+
+
+def replace_classifications(session, rows: Sequence, labels: Sequence[Classification]) -> None:
+    """Replace the classifications of ``rows`` (from :func:`stale_posts`) by ``labels`` and apply the rollup delta
+    they cause, in the caller's transaction. On PostgreSQL the old classifications are read ``FOR UPDATE``."""
+    ids = [r.id for r in rows]
+    c = ClassificationRow
+    old = session.execute(
+        select(c.service, c.country, c.admin1, c.bucket, c.outage).where(c.post_id.in_(ids)).with_for_update()
+    ).all()
+    delta: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for o in old:
+        _count(delta, -1, o.service, o.country, o.admin1, o.bucket, o.outage)
+    new_rows = []
+    for r, lab in zip(rows, labels):
+        bucket = bucket_of(r.created_at.astimezone(timezone.utc))
+        new_rows.append(_classification_row(r.id, bucket, lab))
+        _count(delta, +1, lab.service, lab.country, lab.admin1, bucket, lab.outage)
+    session.execute(delete(ClassificationRow).where(ClassificationRow.post_id.in_(ids)))
+    session.execute(insert(ClassificationRow), new_rows)
+    changed = {k: v for k, v in delta.items() if v != [0, 0]}
+    add_rollups(session, changed)
+    _drop_empty(session, changed)
 
 
 def _drop_empty(session, changed: dict[Key, list[int]]) -> None:
@@ -99,7 +90,7 @@ def _drop_empty(session, changed: dict[Key, list[int]]) -> None:
 
 
 def rebuild_rollups(store) -> None:
-    """Recompute every rollup and service rollup from the classifications, in one transaction."""
+    """Recompute every rollup, service rollup and day rollup from the classifications, in one transaction."""
     c = ClassificationRow
     empty = literal_column("''")
     country, admin1 = func.coalesce(c.country, empty), func.coalesce(c.admin1, empty)
@@ -120,3 +111,4 @@ def rebuild_rollups(store) -> None:
             insert(RollupRow).from_select(["service", "country", "admin1", "bucket", "n_posts", "n_outage"], select_counts)
         )
         s.execute(insert(ServiceRollupRow).from_select(["service", "bucket", "n_posts", "n_outage"], select_totals))
+        rebuild_day_rollups(s)

@@ -1,15 +1,15 @@
 """Teacher labels for training the relevance model: a fine-tuned transformer's probabilities for unlabelled posts.
 
-``data/teacher_labels.tsv`` (built by ``benchmarks/teacher_labels.py``, which documents the teacher) holds, for about
-12,000 unlabelled real posts of the corpora beside the labelled file, the outage probability given by a fine-tuned
-all-MiniLM-L6-v2: once from a teacher trained on all labelled posts (``p_final``) and once per cross-validation fold
-from a teacher trained without that fold (``p_fold0`` .. ``p_fold4``). The posts themselves are not in the package:
-each row names its corpus and a key (sha1 of :func:`~outageradar.classify.training.text_key`), and
-:func:`load_teacher_pool` finds the texts again in ``../shared/data``.
+``training/teacher_labels.tsv`` (built by ``benchmarks/teacher_labels.py``, which documents the teacher) holds, for
+about 12,000 unlabelled real posts of the corpora beside the labelled file, the outage probability given by a
+fine-tuned all-MiniLM-L6-v2: once from a teacher trained on all labelled posts (``p_final``) and once per
+cross-validation fold from a teacher trained without that fold (``p_fold0`` .. ``p_fold4``). The posts themselves are
+not stored here: each row names its corpus and a key (sha1 of :func:`text_key`), and :func:`load_teacher_pool` finds
+the texts again in ``../shared/data``.
 
 The labels belong to the labelled file the teachers learned from; its fingerprint is in the TSV header, and the pool
 is used only when the labelled data being trained on has the same fingerprint (otherwise training goes on without it,
-and says so).
+and says so). Training data only: nothing here ships in the package or is read at run time.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ POOL_CORPORA: dict[str, int] = {
     "complaints": 1500,
 }
 _EXCHANGE_TOPICS = ("fraud", "hacker-attack", "law-enforcement", "uptime-problem", "withdrawal-issue")
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "teacher_labels.tsv"
+DEFAULT_PATH = Path(__file__).resolve().parent / "teacher_labels.tsv"
 
 
 def corpus_texts(data_root: Path, name: str) -> list[str]:
@@ -58,10 +59,18 @@ def corpus_texts(data_root: Path, name: str) -> list[str]:
     return [t for t in col if isinstance(t, str)]
 
 
+_KEY_URL = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|\S+\.(?:com|co|ly)/\S*")
+
+
+def text_key(text: str) -> str:
+    """Duplicate-detection key: lower-case letters and digits only, links dropped, first 100 characters (also what
+    keeps labelled, weakly labelled and pool posts apart in :mod:`training.linear`)."""
+    t = _KEY_URL.sub("", str(text).lower())
+    return "".join(ch for ch in t if ch.isalnum())[:100]
+
+
 def key_of(text: str) -> str:
     """A post's key in the TSV: 16 hex digits of the sha1 of its duplicate-detection key."""
-    from outageradar.classify.training import text_key
-
     return hashlib.sha1(text_key(text).encode("utf-8")).hexdigest()[:16]
 
 

@@ -1,7 +1,20 @@
-"""The one normalised post type that every collector yields.
+"""The domain records at the bottom of outageradar: what every layer passes to the next.
 
-Fields
-------
+This module imports nothing of the project, so every module can import it, and the layers above meet only here:
+
+- :class:`Post`: the one normalised post that every collector yields (``ingest``), the tagger reads (``classify``)
+  and the store writes (``store``);
+- :class:`Classification`: what the tagger says about one post;
+- :class:`Rejected`: the one shape of a record that could not become a post (a file row, a platform item, a stream
+  line), quarantined with its reason;
+- :class:`OutageradarError`: the base of every user-facing error. It says what is wrong with the user's input, files,
+  configuration or database in one line; the command line prints its message as plain text (``error: <message>``)
+  and exits 1, with no traceback. Any other exception reaching the command line is a bug and is printed with its
+  class name. Each part of the package subclasses it (``ConfigError``, ``StoreError``, ``BatchFileError`` ...),
+  usually together with the built-in class it used to derive from, so ``except ValueError`` around them keeps working.
+
+Post fields
+-----------
 source         short name of the platform or feed: ``x``, ``reddit``, ``mastodon``, ``bluesky``, ``file``, ``simulated``.
 source_id      the platform's own id for the post (unique within ``source``); re-ingesting the same
                (source, source_id) is a no-op.
@@ -32,6 +45,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+
+# ------------------------------------------------------------------ errors
+class OutageradarError(Exception):
+    """An error whose one-line message is meant for the user."""
+
+
+def one_line(message: object) -> str:
+    """The first non-empty line of ``message`` (stripped), or ``""``."""
+    for line in str(message).splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+# ------------------------------------------------------------------ posts
 POST_FIELDS = (
     "source",
     "source_id",
@@ -185,3 +213,40 @@ def author_hash(platform: str, author_id: str | int | None, salt: str) -> str | 
     if author_id is None or author_id == "":
         return None
     return hashlib.sha256(f"{salt}\x00{platform}\x00{author_id}".encode()).hexdigest()
+
+
+@dataclass(slots=True, frozen=True)
+class Rejected:
+    """A record that could not become a post (or, for ``classify file``, a row with no text): its raw text as
+    quarantine keeps it (author fields replaced by salted hashes), why, and where (``line``: the line number in a
+    file). ``repaired`` counts characters replaced in the raw text (invalid UTF-8)."""
+
+    raw: str
+    reason: str
+    line: int | None = None
+    repaired: int = 0
+
+
+# ------------------------------------------------------------------ classifications
+@dataclass(slots=True)
+class Classification:
+    """``outage`` is the relevance model's decision at its threshold; ``outage_score`` its probability.
+
+    ``service`` is the catalog's canonical name of the service the post is about (``None`` when none is named);
+    ``country`` (ISO 3166-1 alpha-2), ``admin1`` and ``city`` locate the report, ``region_evidence`` says from what
+    (``coordinates``, ``place``, ``text``, ``profile``, or ``service_area`` for a one-country power utility);
+    ``problem`` is set for outage posts only.
+    """
+
+    outage: bool
+    outage_score: float
+    service: str | None = None
+    country: str | None = None
+    admin1: str | None = None
+    city: str | None = None
+    problem: str | None = None
+    region_evidence: str | None = None
+    model_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

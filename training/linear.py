@@ -1,4 +1,9 @@
-"""Train, cross-validate and evaluate the outage relevance model (scikit-learn at training time only).
+"""Fit, cross-validate and evaluate the linear outage relevance model (scikit-learn at training time only).
+
+This is the training library behind the shipped linear model and behind ``outageradar model train`` /
+``outageradar model evaluate`` (which import it from a source checkout; it is not part of the installed package).
+``training/relevance.py`` builds the shipped model with it, on the gold labels; :func:`train` is the general recipe
+for any labelled CSV files.
 
 Approach
 --------
@@ -9,8 +14,8 @@ Approach
 * Rows are L2-normalised (each post's features weigh ``1/sqrt(n)``) and an L2-regularised logistic regression is fit;
   its output is a probability, and the decision threshold is the one that maximises the out-of-fold F1 in
   cross-validation, stored in the model.
-* *Extra (weak) supervision* from the other public data sets beside the labelled file (see :func:`extra_sources`) is
-  added, down-weighted, to the **training folds only** — never to test folds — and any extra row whose text also
+* *Extra (weak) supervision* from the other public data sets beside the labelled file (see :data:`EXTRA_SOURCES`) is
+  added, down-weighted, to the **training folds only** -- never to test folds -- and any extra row whose text also
   occurs in the labelled data is dropped first, so cross-validation cannot leak. ``train(..., extra=False)``
   trains on the labelled data alone; the benchmark compares both. Tried and left out because 5x5-fold CV on the
   dev file did not improve (differences within one standard deviation, ~0.005 F1, or worse): the labelled
@@ -21,29 +26,28 @@ Approach
   (+-0.002), unnormalised cue columns, class weights, C in 2..32 and extra weights 0.1..0.7 (flat around 0.74), and
   character 2-5-grams (0.724 alone, 0.746 with these features, far slower).
 * *Distillation*: a fine-tuned transformer (all-MiniLM-L6-v2, ~0.78 F1 on the dev file, ~10 ms a post) labels
-  ~12,000 unlabelled posts of the same corpora (``data/teacher_labels.tsv``, built by
-  ``benchmarks/teacher_labels.py``; :mod:`~outageradar.classify.teacher`). Each joins training twice, as outage with
+  ~12,000 unlabelled posts of the same corpora (``training/teacher_labels.tsv``, built by
+  ``benchmarks/teacher_labels.py``; :mod:`training.teacher`). Each joins training twice, as outage with
   weight ``TEACHER_WEIGHT * p`` and as not with ``TEACHER_WEIGHT * (1 - p)`` (cross-entropy against the teacher's
   probability). In cross-validation each training fold gets the labels of the teacher trained without that fold's
   test posts, so no test label leaks; that fixes the split to the teachers' one (5 folds, one repeat).
 * Cross-validation is stratified 5-fold repeated 5 times (fixed seed). Reported P/R/F1 are pooled over the
   out-of-fold predictions of each repeat and averaged over repeats. Choosing the threshold on the same out-of-fold
   scores makes the figures at that threshold slightly optimistic; the F1 at 0.5 is reported beside them.
-* The written model is plain JSON (``relevance_model.json``): feature -> weight for every feature whose weight
+* The written model is plain JSON (:func:`model_document`): feature -> weight for every feature whose weight
   survives pruning (``|w| >= prune``), the intercept, the threshold, the text settings, and metadata naming the data
   (paths, row counts), the date, the scikit-learn version and the CV figures. Loading never unpickles.
 
-Rebuild the shipped model with ``python -m outageradar.classify.training [--data CSV ...] [--output PATH]``.
+Rebuild the shipped model with ``python -m training.relevance`` (see ``training/README.md``); train one on other
+labelled files with ``outageradar model train --data CSV ... --output PATH``.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +57,13 @@ import numpy as np
 import pandas as pd
 
 from outageradar.classify import text as textmod
-from outageradar.errors import OutageradarError
+from outageradar.classify.relevance import MODEL_FORMAT, MODEL_RESOURCE, RelevanceModel
+from outageradar.records import OutageradarError
+from training.teacher import DEFAULT_PATH as DEFAULT_TEACHER_PATH
+from training.teacher import labelled_fingerprint, load_teacher_pool, text_key
 
-DEFAULT_TEACHER_PATH = Path(__file__).resolve().parent / "data" / "teacher_labels.tsv"
+MODEL_DATA = Path(__file__).resolve().parents[1] / "outageradar" / "classify" / "data"
+"""The runtime package's data folder in this checkout, where the shipped models are written."""
 
 Progress = Callable[[str], None]
 
@@ -72,7 +80,7 @@ MIN_DF = 2
 CV_FOLDS = 5
 CV_REPEATS = 5
 SEED = 20261101
-TEACHER_SPLIT_SEED = 1  # the folds the teachers of data/teacher_labels.tsv were trained on (random_state)
+TEACHER_SPLIT_SEED = 1  # the folds the teachers of teacher_labels.tsv were trained on (random_state)
 MODEL_VERSION_PREFIX = "relevance"
 
 
@@ -191,15 +199,6 @@ def find_extra_root(paths: Sequence[Path]) -> Path | None:
             if any((anc / s.relpath).exists() for s in EXTRA_SOURCES):
                 return anc
     return None
-
-
-_KEY_URL = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|\S+\.(?:com|co|ly)/\S*")
-
-
-def text_key(text: str) -> str:
-    """Duplicate-detection key: lower-case letters and digits only, links dropped, first 100 characters."""
-    t = _KEY_URL.sub("", str(text).lower())
-    return "".join(ch for ch in t if ch.isalnum())[:100]
 
 
 def load_extra(root: Path, exclude_texts: Sequence[str] = (), sources: Sequence[str] | None = None,
@@ -323,7 +322,7 @@ class CVResult:
                 for k, v in self.__dict__.items()}
 
 
-def _choose_threshold(y: np.ndarray, oof: np.ndarray) -> float:
+def choose_threshold(y: np.ndarray, oof: np.ndarray) -> float:
     """Threshold in [0.2, 0.8] maximising mean F1 over the repeats' out-of-fold scores (ties -> nearest to 0.5)."""
     grid = np.round(np.arange(0.20, 0.801, 0.01), 2)
     best, best_f = 0.5, -1.0
@@ -358,8 +357,6 @@ def load_teacher_rows(df: pd.DataFrame, root: Path, path: Path = DEFAULT_TEACHER
                       weight: float = TEACHER_WEIGHT) -> tuple[TeacherRows | None, dict[str, Any]]:
     """The teacher-labelled pool for the labelled rows ``df`` (texts found under ``root``), without posts that are
     also labelled, and a metadata record (``used``, and ``reason`` when not)."""
-    from outageradar.classify.teacher import labelled_fingerprint, load_teacher_pool
-
     fingerprint = labelled_fingerprint(df["text"], df["outage"])
     pool, why = load_teacher_pool(root, fingerprint, path)
     if pool is None:
@@ -368,7 +365,7 @@ def load_teacher_rows(df: pd.DataFrame, root: Path, path: Path = DEFAULT_TEACHER
     keep = [i for i, t in enumerate(pool.texts) if text_key(t) not in labelled]
     rows = TeacherRows([textmod.features(pool.texts[i]) for i in keep], pool.p_final[keep],
                        [p[keep] for p in pool.p_folds], weight, [pool.texts[i] for i in keep])
-    return rows, {"used": True, "path": "outageradar/classify/data/" + Path(path).name, "rows": len(keep),
+    return rows, {"used": True, "path": "training/" + Path(path).name, "rows": len(keep),
                   "missing": pool.missing, "weight": weight, "labelled_fingerprint": fingerprint,
                   "folds": pool.folds}
 
@@ -405,7 +402,7 @@ def cross_validate(feats: Sequence[list[str]], y: Sequence[int], extra_feats: Se
         oof[k // folds, te] = score_features(m, [feats[i] for i in te])
         if progress:
             progress(f"cv fold {k + 1}/{folds * repeats}")
-    thr = _choose_threshold(ya, oof)
+    thr = choose_threshold(ya, oof)
     per = [prf(confusion(ya, o >= thr)) for o in oof]
     half = [prf(confusion(ya, o >= 0.5))[2] for o in oof]
     return CVResult(thr, float(np.mean([p[0] for p in per])), float(np.mean([p[1] for p in per])),
@@ -498,6 +495,32 @@ def _version(today: dt.date, model: Fitted) -> str:
     return f"{MODEL_VERSION_PREFIX}-{today.year}.{today.month}.{today.day}-{digest}"
 
 
+def model_document(model: Fitted, threshold: float, metadata: dict[str, Any], today: dt.date | None = None
+                   ) -> dict[str, Any]:
+    """The JSON document of a fitted model, as :meth:`RelevanceModel.from_dict` reads it: format, version (from
+    ``today`` and the weights), threshold, intercept, text settings, ``metadata`` (after the creation date and the
+    scikit-learn version), offsets and weights."""
+    today = today or dt.date.today()
+    return {
+        "format": MODEL_FORMAT,
+        "version": _version(today, model),
+        "threshold": threshold,
+        "intercept": model.intercept,
+        "settings": dict(textmod.SETTINGS, normalise="l2"),
+        "metadata": {"created": today.isoformat(), "sklearn_version": sklearn_version(), **metadata},
+        "offsets": model.offsets,
+        "weights": dict(sorted(model.weights.items())),
+    }
+
+
+def write_model(doc: dict[str, Any], output: Path) -> Path:
+    """Write a model document as compact JSON (creating the folder); returns the path."""
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False), encoding="utf-8")
+    return output
+
+
 def train(paths: Sequence[Path], output: Path, extra: bool = True, progress: Progress | None = None, *,
           C: float = C_DEFAULT, extra_weight: float = EXTRA_WEIGHT, prune_level: float = PRUNE,
           cv_repeats: int = CV_REPEATS, extra_root: Path | None = None,
@@ -507,7 +530,7 @@ def train(paths: Sequence[Path], output: Path, extra: bool = True, progress: Pro
 
     ``extra`` adds the weak supervision of :data:`EXTRA_SOURCES`, found beside the labelled files (or under
     ``extra_root``); when none is found the model is trained on the labelled rows alone. With ``extra``, the
-    teacher-labelled pool of ``teacher_path`` (:mod:`outageradar.classify.teacher`) is added too, as soft labels of
+    teacher-labelled pool of ``teacher_path`` (:mod:`training.teacher`) is added too, as soft labels of
     weight ``teacher_weight``, when it belongs to these labelled rows and its corpora are under the same root; CV then
     uses the teachers' own folds (one repeat). ``cv_repeats=0`` skips CV (threshold 0.5, CV figures recorded as
     absent).
@@ -530,6 +553,10 @@ def train(paths: Sequence[Path], output: Path, extra: bool = True, progress: Pro
         say(f"extra data: {len(ex_df)} rows from {root}")
     ex_feats = [textmod.features(t) for t in ex_df["text"]]
     ex_y = ex_df["outage"].astype(int).tolist()
+    smaller = min(sum(y), len(y) - sum(y))
+    if cv_repeats > 0 and smaller < CV_FOLDS:
+        raise LabelDataError(f"cross-validation needs at least {CV_FOLDS} posts of each class; the labelled data has "
+                             f"{sum(y)} outage and {len(y) - sum(y)} other")
     if cv_repeats > 0:
         cv = cross_validate(feats, y, ex_feats, ex_y, extra_weight=extra_weight, C=C, repeats=cv_repeats,
                             progress=say, offsets=offsets, teacher=teacher)
@@ -543,37 +570,22 @@ def train(paths: Sequence[Path], output: Path, extra: bool = True, progress: Pro
         tf, ty, tw = soft_rows(teacher.feats, teacher.p_final, teacher.weight)
         all_feats, all_y, all_w = all_feats + tf, all_y + ty, all_w + tw
     model = prune(fit(all_feats, all_y, all_w, C=C, offsets=offsets), prune_level)
-    today = dt.date.today()
-    version = _version(today, model)
-    doc = {
-        "format": "outageradar-relevance/1",
-        "version": version,
-        "threshold": cv.threshold,
-        "intercept": model.intercept,
-        "settings": dict(textmod.SETTINGS, normalise="l2"),
-        "metadata": {
-            "created": today.isoformat(),
-            "sklearn_version": _sklearn_version(),
-            "estimator": f"LogisticRegression(C={C}, solver=liblinear), L2-normalised binary features",
-            "data": [{"path": _display_path(p), "rows": int((df["file"] == str(p)).sum()),
-                      "positives": int(df.loc[df["file"] == str(p), "outage"].sum())} for p in paths],
-            "extra_data": {"root": _display_path(root) if (extra and root is not None) else None,
-                           "weight": extra_weight if ex_meta else 0.0, "sources": ex_meta},
-            "teacher": teacher_meta,
-            "cv": cv.as_dict(),
-            "prune": prune_level,
-            "features": len(model.weights),
-        },
-        "offsets": model.offsets,
-        "weights": dict(sorted(model.weights.items())),
-    }
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False), encoding="utf-8")
-    return TrainReport(output, version, len(df), int(sum(y)), len(ex_feats), len(model.weights), cv, ex_meta)
+    doc = model_document(model, cv.threshold, {
+        "estimator": f"LogisticRegression(C={C}, solver=liblinear), L2-normalised binary features",
+        "data": [{"path": _display_path(p), "rows": int((df["file"] == str(p)).sum()),
+                  "positives": int(df.loc[df["file"] == str(p), "outage"].sum())} for p in paths],
+        "extra_data": {"root": _display_path(root) if (extra and root is not None) else None,
+                       "weight": extra_weight if ex_meta else 0.0, "sources": ex_meta},
+        "teacher": teacher_meta,
+        "cv": cv.as_dict(),
+        "prune": prune_level,
+        "features": len(model.weights),
+    })
+    output = write_model(doc, output)
+    return TrainReport(output, doc["version"], len(df), int(sum(y)), len(ex_feats), len(model.weights), cv, ex_meta)
 
 
-def _sklearn_version() -> str:
+def sklearn_version() -> str:
     import sklearn
 
     return str(sklearn.__version__)
@@ -581,8 +593,6 @@ def _sklearn_version() -> str:
 
 def evaluate(paths: Sequence[Path], model_path: Path | None = None) -> EvalReport:
     """Score labelled posts with a model (the shipped one by default) at its threshold."""
-    from outageradar.classify.relevance import RelevanceModel
-
     df = load_labelled([Path(p) for p in paths])
     model = RelevanceModel.default() if model_path is None else RelevanceModel.from_file(Path(model_path))
     pred = [model.is_outage(s) for s in model.score_many(df["text"].tolist())]
@@ -593,20 +603,5 @@ def evaluate(paths: Sequence[Path], model_path: Path | None = None) -> EvalRepor
 
 
 def default_model_path() -> Path:
-    """Where the shipped model lives in a source checkout."""
-    return Path(__file__).resolve().parent / "data" / "relevance_model.json"
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m outageradar.classify.training", description=__doc__.split("\n")[0])
-    default_data = Path(__file__).resolve().parents[3] / "shared" / "data" / "labeled" / "outage_posts_dev.csv"
-    ap.add_argument("--data", nargs="+", type=Path, default=[default_data], help="labelled CSV file(s)")
-    ap.add_argument("--output", type=Path, default=default_model_path())
-    ap.add_argument("--no-extra", action="store_true", help="train on the labelled data only")
-    args = ap.parse_args(argv)
-    report = train(args.data, args.output, extra=not args.no_extra, progress=lambda m: print(m, flush=True))
-    print(report)
-
-
-if __name__ == "__main__":
-    main()
+    """Where the shipped linear model lives in this source checkout (what ``python -m training.relevance`` writes)."""
+    return MODEL_DATA / MODEL_RESOURCE
