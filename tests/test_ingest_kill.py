@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from datetime import date
 
 import pytest
@@ -34,6 +35,24 @@ def _cli(*args, env):
                           timeout=600)
 
 
+def _no_orphans(path: Path, wait: float = 10.0) -> None:
+    """No process is left running ``ingest file <path>``."""
+    deadline = time.time() + wait
+    while True:
+        left = []
+        for proc_dir in Path("/proc").glob("[0-9]*"):
+            try:
+                cmd = (proc_dir / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if str(path).encode() in cmd and b"ingest" in cmd:
+                left.append(proc_dir.name)
+        if not left or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert not left, f"processes left behind by the killed ingest: {left}"
+
+
 def test_killed_ingest_then_rerun_has_every_post_once(tmp_path, db_url):
     records, _ = simulate(date(2026, 3, 2), days=7, seed=3)
     assert len(records) > 15_000
@@ -43,7 +62,8 @@ def test_killed_ingest_then_rerun_has_every_post_once(tmp_path, db_url):
             fh.write(json.dumps(r) + "\n")
     env = {**os.environ, "OUTAGERADAR_DATABASE_URL": db_url}
     assert _cli("db", "upgrade", env=env).returncode == 0  # PostgreSQL is never migrated implicitly
-    proc = subprocess.Popen([sys.executable, "-m", "outageradar", "ingest", "file", str(path), "--batch-size", "500"],
+    proc = subprocess.Popen([sys.executable, "-m", "outageradar", "ingest", "file", str(path), "--batch-size", "500",
+                             "--workers", "2"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and _count(db_url) < 2000:
@@ -51,6 +71,7 @@ def test_killed_ingest_then_rerun_has_every_post_once(tmp_path, db_url):
     assert proc.poll() is None, "ingest finished before it could be killed: " + proc.stderr.read().decode()[-500:]
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    _no_orphans(path)  # the classifying workers die with it, and with them any connection they held
     partial = _count(db_url)
     assert 0 < partial < len(records)
 

@@ -55,8 +55,26 @@ def classify_rows_isolated(tagger: Any, rows: Sequence[Any]) -> list[Classificat
 _worker_tagger: Any = None
 
 
-def _init_worker(tagger: Any) -> None:
+def _die_with(parent: int) -> None:
+    """Make this worker die when its parent does (Linux ``PR_SET_PDEATHSIG``): a killed ``ingest file`` must not leave
+    workers behind, blocked on a queue their siblings keep open."""
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(tagger: Any, parent: int) -> None:
     global _worker_tagger
+    _die_with(parent)
     _worker_tagger = tagger
 
 
@@ -67,7 +85,8 @@ def _classify_in_worker(rows: list[tuple]) -> list[Classification | str]:
 def _pool(tagger: Any, workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(tagger,))
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(tagger, os.getpid()))
 
 
 def labelled(batches: Iterable[T], rows_of: Callable[[T], list[tuple]], tagger: Any, workers: int
@@ -76,7 +95,10 @@ def labelled(batches: Iterable[T], rows_of: Callable[[T], list[tuple]], tagger: 
     input order; a label is the error's text for a row the tagger failed on. Classified in this process, or in
     ``workers`` processes when there are two batches or more, with at most ``workers + 2`` batches in flight.
 
-    The workers are forked after the models are loaded, so they start at once and share the models' memory."""
+    The workers are forked after the models are loaded, so they start at once and share the models' memory; they
+    are all started before the first batch is given back (``workers + 2`` are submitted first), so none inherits a
+    database connection the caller opens while writing, and each dies with this process. A caller holding pooled
+    database connections disposes of them first (:func:`outageradar.pipeline.loader.load` does)."""
     it = iter(batches)
     first = next(it, None)
     if first is None:

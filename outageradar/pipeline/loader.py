@@ -101,6 +101,9 @@ def load(
     summary = LoadSummary()
     start = time.perf_counter()
     batches = _batches(items, batch_size, summary, now or datetime.now(timezone.utc))
+    bind = factory.kw.get("bind")
+    if workers > 1 and bind is not None:
+        bind.dispose()  # forked workers must not inherit a pooled connection (a killed run would keep it open)
     for batch, labels in labelled(batches, lambda b: post_rows(b.posts), tagger, workers):
         refused = batch.refused
         kept, good = split_labels(batch.posts, labels, refused)
