@@ -174,56 +174,67 @@ def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file
     :func:`~outageradar.ingest.columns.resolve`). ``dayfirst``: how to read ``03/04/2020`` (None: it is rejected as
     ambiguous). A time outside 2006-01-01 .. ``now`` + 1 day is rejected. Raises PostError/ValueError."""
     rec = canonical(rec, cols)
-    text = rec.get("text")
+    get = rec.get  # absent fields (most of them) are None and skip their parsing
+    text = get("text")
     if text is not None and not isinstance(text, str):
         raise PostError(f"text is not a string but {type(text).__name__}")
     if not isinstance(text, str) or not text.strip():
         raise PostError("empty text" if "text" in rec else f"no text field (accepted: {accepted('text')})")
-    text, fixed = clean_text(text)
-    created = parse_time(_clean(rec.get("created_at")), dayfirst=dayfirst)
+    fixed = 0  # Post repairs the text itself (and counts it); the derived id below needs it repaired first
+    created = parse_time(_clean(get("created_at")), dayfirst=dayfirst)
     check_time(created, now)
-    source = platform_of(_clean(rec.get("source")), default_source)
-    author = _clean(rec.get("author_hash"))
-    if author is not None and not (isinstance(author, str) and re.fullmatch(r"[0-9a-fA-F]{64}", author)):
+    value = get("source")
+    source = default_source if value is None else platform_of(_clean(value), default_source)
+    value = get("author_hash")
+    author = None if value is None else _clean(value)
+    if author is not None and not (isinstance(author, str) and _HEX64.fullmatch(author)):
         raise PostError("author_hash is not a SHA-256 hex digest")
-    author_id = _clean(rec.get("author_id"))
+    value = get("author_id")
+    author_id = None if value is None else _clean(value)
     if author is None and author_id is not None:
         if isinstance(author_id, (dict, list)):
             raise PostError("author_id is not a string or number")
         author = author_hash(source, str(author_id), salt)
-    sid = _clean(rec.get("source_id"))
+    value = get("source_id")
+    sid = None if value is None else _clean(value)
     if sid is None:
         # An author known only by handle stays out of the derived id: ids are what they were before handles were
         # read, so a file ingested by an earlier version is still not ingested twice.
+        text, fixed = clean_text(text)
         digest = hashlib.sha256(f"{created.isoformat()}\x00{text}\x00{author or ''}".encode()).hexdigest()
         sid = "h" + digest[:39]
     elif isinstance(sid, (dict, list, bool)):
         raise PostError("source_id is not a string or number")
-    if author is None:
-        author = _author_from_handle(rec.get("author"), source, salt)
-    lat = _number(rec.get("lat"), "lat")
-    lon = _number(rec.get("lon"), "lon")
+    if author is None and get("author") is not None:
+        author = _author_from_handle(rec["author"], source, salt)
+    lat, lon = get("lat"), get("lon")
+    if lat is not None:
+        lat = _number(lat, "lat")
+    if lon is not None:
+        lon = _number(lon, "lon")
     extra: dict[str, Any] = {}
     if line is not None:
         extra["line"] = line
     if repaired + fixed:
         extra["repaired"] = repaired + fixed
+    lang, location, place, url = get("lang"), get("user_location"), get("place"), get("url")
     return Post(
         source=source,
         source_id=str(sid),  # Post hashes an id longer than its column (never cuts it)
         created_at=created,
         text=text,
-        lang=_str(rec.get("lang")),
+        lang=None if lang is None else _str(lang),
         author_hash=author,
-        user_location=_str(rec.get("user_location")),
+        user_location=None if location is None else _str(location),
         lat=lat,
         lon=lon,
-        place=_str(rec.get("place")),
-        url=_str(rec.get("url")),
+        place=None if place is None else _str(place),
+        url=None if url is None else _str(url),
         extra=extra,
     )
 
 
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _NO_AUTHOR = {"[deleted]", "[removed]", "deleted", "anonymous", "none", "null", "nan"}
 
 
@@ -335,49 +346,67 @@ def csv_header(path: Path) -> list[str]:
     return [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))]
 
 
+Record = tuple[int, str, "dict[str, Any] | None", "str | None", int]
+"""(line number, raw text, record or None, parse error or None, characters repaired): one row of a file."""
+
+UNPARSED = "not parsed yet"
+"""The error slot of a JSONL line read with ``parse=False``: :func:`parsed` parses it."""
+
+
 def read_records(path: Path, fmt: str | None = None, salt: str = "", default_source: str = "file",
-                 ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None, int]]:
+                 parse: bool = True) -> Iterator[Record]:
     """Yield (line number, raw text, record or None, parse error or None, characters repaired) for every row of the
     file. The raw text of a row that failed has its author fields replaced by salted hashes (see
-    :func:`scrub_record`); the caller scrubs the raw text of a record it rejects itself with :func:`scrub_raw`."""
+    :func:`scrub_record`); the caller scrubs the raw text of a record it rejects itself with :func:`scrub_raw`.
+
+    ``parse=False`` leaves JSONL lines unparsed (error :data:`UNPARSED`), so the parsing can be done elsewhere (in a
+    worker process) by :func:`parsed`; CSV rows are always split here (a quoted field may span lines)."""
     fmt = detect_format(path, fmt)
     with open_binary(path) as fh:
         lines = _Lines(fh, path.name)
         if fmt == "jsonl":
-            yield from _jsonl_records(lines, salt, default_source)
+            if parse:
+                for n, raw, _, _, repaired in _jsonl_lines(lines):
+                    yield _json_record(n, raw, repaired, salt, default_source)
+            else:
+                yield from _jsonl_lines(lines)
         else:
             preferred = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
             yield from _csv_records(lines, path.name, preferred, salt, default_source)
 
 
-def _jsonl_records(lines: _Lines, salt: str, source: str
-                   ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None, int]]:
+def parsed(record: Record, salt: str = "", default_source: str = "file") -> Record:
+    """A record read with ``parse=False``, parsed as :func:`read_records` would have (``salt`` and
+    ``default_source`` as given to it); any other record unchanged."""
+    n, raw, _, error, repaired = record
+    return _json_record(n, raw, repaired, salt, default_source) if error == UNPARSED else record
+
+
+def _jsonl_lines(lines: _Lines) -> Iterator[Record]:
     n = counted = 0
     for line in lines:
         n += 1
         repaired, counted = lines.repaired - counted, lines.repaired
         raw = line.rstrip("\r\n")
-        if not raw.strip():
-            continue
-        try:
-            rec = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield n, scrub_text(raw, source, salt), None, f"invalid JSON: {exc.msg} at column {exc.colno}", repaired
-            continue
-        except RecursionError:
-            yield n, scrub_text(raw, source, salt), None, "invalid JSON: nested too deeply", repaired
-            continue
-        except ValueError as exc:  # e.g. an integer of more than 4300 digits
-            yield n, scrub_text(raw, source, salt), None, f"invalid JSON: {exc}"[:200], repaired
-            continue
-        if not isinstance(rec, dict):
-            yield n, _raw_json(rec, raw, source, salt), None, "a JSON line must be an object", repaired
-            continue
-        yield n, raw, rec, None, repaired
+        if raw.strip():
+            yield n, raw, None, UNPARSED, repaired
 
 
-def _csv_records(lines: _Lines, name: str, preferred: str, salt: str, source: str
-                 ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None, int]]:
+def _json_record(n: int, raw: str, repaired: int, salt: str, source: str) -> Record:
+    try:
+        rec = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return n, scrub_text(raw, source, salt), None, f"invalid JSON: {exc.msg} at column {exc.colno}", repaired
+    except RecursionError:
+        return n, scrub_text(raw, source, salt), None, "invalid JSON: nested too deeply", repaired
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        return n, scrub_text(raw, source, salt), None, f"invalid JSON: {exc}"[:200], repaired
+    if not isinstance(rec, dict):
+        return n, _raw_json(rec, raw, source, salt), None, "a JSON line must be an object", repaired
+    return n, raw, rec, None, repaired
+
+
+def _csv_records(lines: _Lines, name: str, preferred: str, salt: str, source: str) -> Iterator[Record]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     it = iter(lines)
     first = next(it, "")

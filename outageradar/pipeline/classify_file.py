@@ -10,7 +10,10 @@ and every other column is passed through unchanged. Unlike ``ingest file``, a ro
 
 Output columns added: ``outage`` (0/1), ``outage_score``, ``service``, ``country``, ``admin1``, ``city``,
 ``problem``; an input column of the same name is replaced. The output format follows the output file's name (.csv or
-.jsonl). Rows are streamed in chunks, so files larger than memory work.
+.jsonl). Rows are streamed in chunks of :data:`CHUNK`, so files larger than memory work. With ``workers`` > 1 a
+chunk's lines go to a worker process as read (a JSONL line unparsed), and the worker parses, classifies and serialises
+them (:func:`_classify_chunk`), so only text crosses between processes and this process only reads and writes; the
+output is written in input order, byte for byte what one process writes.
 
 CSV output is safe to open in a spreadsheet: a cell that would run as a formula (its value starts with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return) gets a leading ``'`` (:func:`neutralise_cell`), header included; plain
@@ -27,18 +30,19 @@ format or a CSV without a text column is an error (:class:`~outageradar.ingest.f
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from outageradar.classify.tagger import Tagger
+from outageradar.classify.tagger import Row, Tagger
 from outageradar.ingest.columns import Resolver, canonical
-from outageradar.ingest.filesource import SourceFileError, csv_header, detect_format, read_records
-from outageradar.pipeline.classifying import labelled, warm
+from outageradar.ingest.filesource import Record, SourceFileError, csv_header, detect_format, parsed, read_records
+from outageradar.pipeline.classifying import classify_rows_isolated, processed, warm
 from outageradar.records import Rejected
 
 ADDED = ("outage", "outage_score", "service", "country", "admin1", "city", "problem")
@@ -111,11 +115,11 @@ def neutralise_cell(value: Any) -> Any:
 Item = tuple[int, dict[str, Any], dict[str, Any]]  # (line, the record as read, its post fields)
 
 
-def _records(path: Path, fmt: str, rejected: list[Rejected]) -> Iterator[Item]:
-    """Each readable record with its line and its post fields under canonical names; the others appended to
-    ``rejected``."""
+def _items(records: Iterable[Record], rejected: list[Rejected]) -> Iterator[Item]:
+    """Each readable record (read with ``parse=False``: parsed here) with its line and its post fields under
+    canonical names; the others appended to ``rejected``."""
     columns = Resolver()
-    for n, raw, rec, error, repaired in read_records(path, fmt):
+    for n, raw, rec, error, repaired in map(parsed, records):
         if rec is None:
             rejected.append(Rejected(raw, error or "unreadable", n, repaired))
             continue
@@ -131,28 +135,88 @@ def rejected_path_for(output_path: Path) -> Path:
     return output_path.with_name(output_path.name + ".rejected.jsonl")
 
 
+def output_columns(header: list[str], first: dict[str, Any] | None = None) -> list[str]:
+    """The CSV output's columns: the input's (its header, or the first record's keys) and the added ones."""
+    cols = header or ([k for k in first if k not in ADDED] if first is not None else ["text"])
+    return cols + [c for c in ADDED if c not in cols]
+
+
+def csv_rows(records: Iterable[dict[str, Any]], columns: list[str]) -> str:
+    """The records as CSV lines under ``columns`` (no header): cells neutralised, missing ones empty."""
+    buf = io.StringIO()
+    out = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    for rec in records:
+        out.writerow({k: ("" if v is None else neutralise_cell(v)) for k, v in rec.items()})
+    return buf.getvalue()
+
+
+def jsonl_rows(records: Iterable[dict[str, Any]]) -> str:
+    return "".join(json.dumps(rec, ensure_ascii=False, default=str) + "\n" for rec in records)
+
+
 class _Writer:
-    """Writes classified records as CSV (neutralised cells, header from the input) or JSONL."""
+    """Writes classified records as CSV (neutralised cells, header from the input) or JSONL; a chunk arrives as
+    text when the worker could serialise it (JSONL, or CSV with known columns), else as records."""
 
-    def __init__(self, fh: Any, fmt: str, header: list[str]):
-        self.fh, self.fmt, self.header = fh, fmt, header
-        self.csv: csv.DictWriter | None = None
+    def __init__(self, fh: Any, fmt: str, columns: list[str] | None):
+        self.fh, self.fmt, self.columns = fh, fmt, columns
+        if fmt == "csv" and columns is not None:
+            self._header()
 
-    def write(self, rec: dict[str, Any]) -> None:
-        if self.fmt == "jsonl":
-            self.fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
-            return
-        if self.csv is None:
-            cols = self.header or [k for k in rec if k not in ADDED]
-            fields = cols + [c for c in ADDED if c not in cols]
-            self.csv = csv.DictWriter(self.fh, fieldnames=fields, extrasaction="ignore")
-            self.csv.writerow({f: neutralise_cell(f) for f in fields})  # the header, neutralised too
-        self.csv.writerow({k: ("" if v is None else neutralise_cell(v)) for k, v in rec.items()})
+    def _header(self) -> None:
+        csv.writer(self.fh).writerow([neutralise_cell(c) for c in self.columns])  # the header, neutralised too
+
+    def write(self, chunk: str | list[dict[str, Any]]) -> None:
+        if isinstance(chunk, list):
+            if not chunk:
+                return
+            if self.fmt == "jsonl":
+                chunk = jsonl_rows(chunk)
+            else:
+                if self.columns is None:
+                    self.columns = output_columns([], chunk[0])
+                    self._header()
+                chunk = csv_rows(chunk, self.columns)
+        self.fh.write(chunk)
 
     def close(self) -> None:
-        if self.csv is None and self.fmt == "csv":  # no rows: the header alone
-            cols = self.header or ["text"]
-            csv.writer(self.fh).writerow([neutralise_cell(c) for c in cols + [c for c in ADDED if c not in cols]])
+        if self.columns is None and self.fmt == "csv":  # no rows: the header alone
+            self.columns = output_columns([])
+            self._header()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a worker turns a chunk of raw records into output: the output format, and the CSV columns when they
+    are known before the first record (CSV input)."""
+
+    out_fmt: str
+    columns: list[str] | None
+
+
+@dataclass
+class _Done:
+    out: str | list[dict[str, Any]]
+    rows: int
+    outages: int
+    rejected: list[Rejected]
+
+
+def _classify_chunk(tagger: Any, job: tuple[list[Record], _Plan]) -> _Done:
+    """One chunk, read to written: parse, classify, serialise (run in a worker process with ``workers`` > 1, so only
+    raw lines go there and only text comes back)."""
+    records, plan = job
+    rejected: list[Rejected] = []
+    items = list(_items(records, rejected))
+    recs = list(_classified(items, classify_rows_isolated(tagger, [Row(*r) for r in _rows(items)]), rejected))
+    outages = sum(r["outage"] for r in recs)
+    if plan.out_fmt == "jsonl":
+        out: str | list[dict[str, Any]] = jsonl_rows(recs)
+    elif plan.columns is not None:
+        out = csv_rows(recs, plan.columns)
+    else:
+        out = recs
+    return _Done(out, len(recs), outages, rejected)
 
 
 def _rows(chunk: list[Item]) -> list[tuple]:
@@ -182,8 +246,8 @@ def _write_rejected(path: Path, rejected: list[Rejected]) -> None:
         path.unlink()  # left by an earlier run of the same output
 
 
-def _chunks(rows: Iterator[Item]) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
+def _chunks(rows: Iterable[Record]) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
     for item in rows:
         chunk.append(item)
         if len(chunk) >= CHUNK:
@@ -200,19 +264,21 @@ def classify_file(input_path: Path, output_path: Path, fmt: str | None = None, t
     in_fmt = detect_format(input_path, fmt)
     out_fmt = _out_fmt(output_path) if output_path.suffix else in_fmt
     header = csv_header(input_path) if in_fmt == "csv" else []  # also checks the file is there, with a text column
+    plan = _Plan(out_fmt, output_columns(header) if out_fmt == "csv" and header else None)
     rejected: list[Rejected] = []
     tagger = tagger or Tagger()
     warm(tagger)
     start = time.perf_counter()
     n = outages = 0
     output_path.parent.mkdir(parents=True, exist_ok=True)
+    jobs = ((chunk, plan) for chunk in _chunks(read_records(input_path, in_fmt, parse=False)))
     with open(output_path, "w", encoding="utf-8", newline="") as fh:
-        writer = _Writer(fh, out_fmt, header)
-        for chunk, labels in labelled(_chunks(_records(input_path, in_fmt, rejected)), _rows, tagger, workers):
-            for rec in _classified(chunk, labels, rejected):
-                outages += rec["outage"]
-                writer.write(rec)
-                n += 1
+        writer = _Writer(fh, out_fmt, plan.columns)
+        for done in processed(jobs, _classify_chunk, tagger, workers):
+            writer.write(done.out)
+            rejected.extend(done.rejected)
+            n += done.rows
+            outages += done.outages
             if on_batch:
                 on_batch(n)
         writer.close()

@@ -14,6 +14,7 @@ from outageradar.classify.tagger import Row
 from outageradar.records import Classification, one_line
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def default_workers() -> int:
@@ -82,6 +83,10 @@ def _classify_in_worker(rows: list[tuple]) -> list[Classification | str]:
     return classify_rows_isolated(_worker_tagger, [Row(*r) for r in rows])
 
 
+def _work_in_worker(work: Callable[[Any, Any], Any], item: Any) -> Any:
+    return work(_worker_tagger, item)
+
+
 def _pool(tagger: Any, workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -89,24 +94,24 @@ def _pool(tagger: Any, workers: int) -> ProcessPoolExecutor:
                                initargs=(tagger, os.getpid()))
 
 
-def labelled(batches: Iterable[T], rows_of: Callable[[T], list[tuple]], tagger: Any, workers: int
-             ) -> Iterator[tuple[T, list[Classification | str]]]:
-    """Each batch with the labels of its rows (``rows_of(batch)``: (text, user_location, lat, lon, place) tuples), in
-    input order; a label is the error's text for a row the tagger failed on. Classified in this process, or in
-    ``workers`` processes when there are two batches or more, with at most ``workers + 2`` batches in flight.
+def _in_order(items: Iterable[T], submit: Callable[[ProcessPoolExecutor, T], Future], here: Callable[[T], R],
+              tagger: Any, workers: int) -> Iterator[tuple[T, R]]:
+    """Each item with its result, in input order: ``here(item)`` in this process, or the result of the future
+    ``submit(pool, item)`` gives when there are two items or more and ``workers`` > 1, with at most ``workers + 2``
+    items in flight.
 
     The workers are forked after the models are loaded, so they start at once and share the models' memory; they
-    are all started before the first batch is given back (``workers + 2`` are submitted first), so none inherits a
+    are all started before the first result is given back (``workers + 2`` are submitted first), so none inherits a
     database connection the caller opens while writing, and each dies with this process. A caller holding pooled
     database connections disposes of them first (:func:`outageradar.pipeline.loader.load` does)."""
-    it = iter(batches)
+    it = iter(items)
     first = next(it, None)
     if first is None:
         return
     second = next(it, None)
     if second is None or workers <= 1:
         for b in itertools.chain([first], [second] if second is not None else [], it):
-            yield b, classify_rows_isolated(tagger, [Row(*r) for r in rows_of(b)])
+            yield b, here(b)
         return
     warm(tagger)  # once, before forking: the workers share the loaded models
     pending: deque[tuple[T, Future]] = deque()
@@ -115,7 +120,26 @@ def labelled(batches: Iterable[T], rows_of: Callable[[T], list[tuple]], tagger: 
             while len(pending) >= workers + 2:
                 done, fut = pending.popleft()
                 yield done, fut.result()
-            pending.append((b, pool.submit(_classify_in_worker, rows_of(b))))
+            pending.append((b, submit(pool, b)))
         while pending:
             done, fut = pending.popleft()
             yield done, fut.result()
+
+
+def labelled(batches: Iterable[T], rows_of: Callable[[T], list[tuple]], tagger: Any, workers: int
+             ) -> Iterator[tuple[T, list[Classification | str]]]:
+    """Each batch with the labels of its rows (``rows_of(batch)``: (text, user_location, lat, lon, place) tuples), in
+    input order; a label is the error's text for a row the tagger failed on. Classified in this process, or in
+    ``workers`` processes (see :func:`_in_order`); only the rows travel to a worker."""
+    return _in_order(batches, lambda pool, b: pool.submit(_classify_in_worker, rows_of(b)),
+                     lambda b: classify_rows_isolated(tagger, [Row(*r) for r in rows_of(b)]), tagger, workers)
+
+
+def processed(items: Iterable[T], work: Callable[[Any, T], R], tagger: Any, workers: int) -> Iterator[R]:
+    """``work(tagger, item)`` for each item, in input order, in this process or in ``workers`` processes (see
+    :func:`_in_order`). ``work`` must be picklable (a module-level function): with workers, the item and the result
+    travel between processes, so an item that is cheap to send (raw lines) and a result that is cheap to return
+    (text) keep this process free for what only it can do."""
+    for _, result in _in_order(items, lambda pool, item: pool.submit(_work_in_worker, work, item),
+                               lambda item: work(tagger, item), tagger, workers):
+        yield result

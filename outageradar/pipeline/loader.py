@@ -8,7 +8,8 @@ With ``workers`` > 1 the batches are classified in that many worker processes wh
 writes the store, in input order (the store sees exactly the batches it would see with one process, so the
 kill-and-rerun guarantees are the same). The workers are forked after the models are loaded, so they start at once and
 share the models' memory; at most ``workers + 2`` batches are in flight, so memory stays flat whatever the file size.
-A file of one batch is classified in this process.
+A file of one batch is classified in this process. With workers, the batches are also written by a thread of
+their own, in order, while this thread reads the next ones (the drivers release the GIL while the database works).
 
 Accounting: every record read is exactly one of new, already stored (same id, same text) or quarantined (rejected by
 the reader, implausible, a conflict: same id with another text, or refused by the database), so
@@ -17,6 +18,8 @@ the reader, implausible, a conflict: same id with another text, or refused by th
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outageradar.pipeline.classifying import labelled
 from outageradar.pipeline.core import plausible, split_labels
-from outageradar.records import Post, Rejected
+from outageradar.records import Classification, Post, Rejected
 from outageradar.store.page import write_page
 
 DEFAULT_BATCH = 2000
@@ -87,6 +90,48 @@ def post_rows(posts: list[Post]) -> list[tuple]:
     return [(p.text, p.user_location, p.lat, p.lon, p.place) for p in posts]
 
 
+class _Writer:
+    """Writes the classified batches in a thread of its own, in order, while the calling thread reads and parses the
+    next ones: the database drivers release the GIL while the database works (SQLite's C code, a PostgreSQL round
+    trip), so reading and writing overlap. At most ``depth`` batches wait; an error in the thread is raised in the
+    caller at its next :meth:`put` or at :meth:`close`."""
+
+    def __init__(self, write: Callable[[Any], None], depth: int = 2) -> None:
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="outageradar-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            if self._error is None:
+                try:
+                    self._write(item)
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller
+                    self._error = exc
+
+    def put(self, item: Any) -> None:
+        if self._error is not None:
+            self.close()
+        self._queue.put(item)
+
+    def close(self) -> None:
+        """Wait until every batch put is written (or the first failure), and raise that failure."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+_STOP = object()
+
+
 def load(
     factory: sessionmaker[Session],
     items: Iterable[Post | Rejected],
@@ -97,14 +142,20 @@ def load(
     workers: int = 1,
     now: datetime | None = None,
 ) -> LoadSummary:
-    """Classify and store every Post in ``items``; quarantine every Rejected under ``quarantine_source``."""
+    """Classify and store every Post in ``items``; quarantine every Rejected under ``quarantine_source``.
+
+    With ``workers`` > 1 the batches are also written in a thread of their own (:class:`_Writer`), in order, while
+    this thread reads the next ones; when reading fails half way (a truncated file), the batches read before are
+    written first, then the error is raised."""
     summary = LoadSummary()
     start = time.perf_counter()
     batches = _batches(items, batch_size, summary, now or datetime.now(timezone.utc))
     bind = factory.kw.get("bind")
     if workers > 1 and bind is not None:
         bind.dispose()  # forked workers must not inherit a pooled connection (a killed run would keep it open)
-    for batch, labels in labelled(batches, lambda b: post_rows(b.posts), tagger, workers):
+
+    def write(job: tuple[_Batch, list[Classification | str]]) -> None:
+        batch, labels = job
         refused = batch.refused
         kept, good = split_labels(batch.posts, labels, refused)
         result = write_page(factory, kept, good, refused, batch.rejected, quarantine_source=quarantine_source)
@@ -116,5 +167,17 @@ def load(
             summary.count_reason(reason)
         if on_batch:
             on_batch(summary)
+
+    jobs = labelled(batches, lambda b: post_rows(b.posts), tagger, workers)
+    if workers <= 1:
+        for job in jobs:
+            write(job)
+    else:
+        writer = _Writer(write)
+        try:
+            for job in jobs:
+                writer.put(job)
+        finally:
+            writer.close()
     summary.seconds = time.perf_counter() - start
     return summary

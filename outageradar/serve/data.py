@@ -32,7 +32,7 @@ from outageradar.reports.spike import score_counts
 from outageradar.store import queries
 from outageradar.store.models import ClassificationRow, PostRow, RollupRow, ServiceRollupRow
 from outageradar.store.official import recent_official
-from outageradar.store.writer import BUCKET_SECONDS
+from outageradar.store.models import BUCKET_SECONDS
 
 HISTORY_DAYS = 14
 BAND_QUANTILE = 0.99

@@ -138,6 +138,16 @@ class ServiceRollupRow(Base):
     __table_args__ = (Index(None, "bucket"),)
 
 
+BUCKET_SECONDS = 300
+"""The width of the ``bucket`` columns (classifications, rollups): 5 minutes of UTC time."""
+
+
+def bucket_of(ts: datetime, seconds: int = BUCKET_SECONDS) -> datetime:
+    """The start of the ``seconds``-long UTC bucket that holds ``ts``."""
+    epoch = int(ts.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=timezone.utc)
+
+
 DAY_BUCKETS = 288
 """5-minute buckets in a UTC day: the slots of a day row's counts."""
 DAY_CELL = np.dtype([("slot", ">u2"), ("n", ">i4")])

@@ -23,7 +23,8 @@ from sqlalchemy import and_, case, delete, func, insert, literal_column, select
 
 from outageradar.records import Classification
 from outageradar.store.models import ClassificationRow, PostRow, RollupRow, ServiceRollupRow
-from outageradar.store.writer import _classification_row, add_rollups, bucket_of, rebuild_day_rollups
+from outageradar.store.models import bucket_of
+from outageradar.store.writer import _classification_row, add_rollups, rebuild_day_rollups
 
 Key = tuple[str, str, str, datetime]
 

@@ -57,17 +57,9 @@ from sqlalchemy.orm import Session
 
 from outageradar.records import Classification, Post, clean_text
 from outageradar.store.models import ClassificationRow, CursorRow, PostRow, QuarantineRow, RollupRow, ServiceRollupRow
+from outageradar.store.models import BUCKET_SECONDS, bucket_of  # noqa: F401 - bucket_of: re-exported
 from outageradar.store.models import DAY_BUCKETS, DAY_CELL, DAY_CELL_STRUCT, DayRollupRow, ServiceDayRollupRow
 from outageradar.store.types import UTCDateTime
-
-BUCKET_SECONDS = 300
-
-
-def bucket_of(ts: datetime, seconds: int = BUCKET_SECONDS) -> datetime:
-    """The start of the ``seconds``-long UTC bucket that holds ``ts``."""
-    epoch = int(ts.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % seconds, tz=timezone.utc)
-
 
 def _insert(session: Session):
     name = session.get_bind().dialect.name
