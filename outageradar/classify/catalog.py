@@ -702,14 +702,7 @@ class ServiceCatalog:
         url_possible = "/" in low
         if url_possible and (padded.count("http") != padded.count(" http")
                              or "pic.twitter.com/" in low and _glued(padded, "pic twitter")):
-            # a URL glued to the word before it ("@MLGWpic.twitter.com/…", "outagehttps://…"): its first letters are a
-            # word boundary, so the word before it still counts (rare: only then a regex pass)
-            pieces, done = [], 0  # one join, not one copy of the text per URL
-            for m in _GLUED_URL.finditer(low):
-                pieces += (padded[done:m.start() + 1], " " * (m.end() - m.start()))
-                done = m.end() + 1
-            if pieces:
-                padded = "".join(pieces) + padded[done:]
+            padded = _unglue_urls(low, padded)  # rare: only then a regex pass
         raw: list[_Hit] = []
         cues: list[tuple[int, int]] = []
         ctx: list[tuple[int, int, int]] = []
@@ -741,18 +734,7 @@ class ServiceCatalog:
                 else:
                     raw.append((start, stop, index, code))
         if len(raw) > 1:  # the longest match wins where hits overlap
-            raw.sort(key=_hit_order)
-            kept: list[_Hit] = []
-            seen: set[_Hit] = set()
-            span = (-1, -1)  # the kept hit reaching furthest right
-            for h in raw:
-                if (h[1] <= span[1] and (h[0], h[1]) != span) or h in seen:
-                    continue  # inside a longer hit, or the same service matched twice (alias and handle)
-                kept.append(h)
-                seen.add(h)
-                if h[1] > span[1]:
-                    span = (h[0], h[1])
-            raw = kept
+            raw = _longest_hits(raw)
         if any(h[3] == 1 for h in raw):
             spans = (_Spans(ctx), _Spans(cues), _Spans(blocks))
             hits = [h for h in raw if h[3] != 1 or self._ambiguous_ok(text, h, *spans)]
@@ -802,9 +784,24 @@ class ServiceCatalog:
             if kind == 4:
                 return self._names[index]
             return self._names[self._refine(index, refs, _Spans(cues)) if refs else index]
-        best: dict[int, float] = {}
-        first: dict[int, int] = {}
         nearest = _Spans(cues)
+        base, near, first, generic = self._evidence(text, hits, nearest if cues else None)
+        best = self._weigh(base, near, ctx, generic)
+        if not best:
+            return None if generic is None else self._names[generic]
+        if len(best) > 1:  # a sub-service absorbs its ancestors' evidence
+            self._absorb_ancestors(best, first)
+        winner = max(best, key=lambda i: (best[i], -first[i]))
+        if refs:
+            winner = self._refine(winner, refs, nearest)
+        return self._names[winner]
+
+    def _evidence(self, text: str, hits: list[_Hit], nearest: _Spans | None) -> tuple[
+            dict[int, float], dict[int, int], dict[int, int], int | None]:
+        """What the hits of a post naming several services say of each: the weight of its strongest kind of mention,
+        the characters from its nearest mention to a failure cue (``nearest``: the cues, or ``None`` when there are
+        none), where it is first named, and the best-ranked generic trigger phrase (or ``None``)."""
+        first: dict[int, int] = {}
         generic: int | None = None
         lead = -1
         near: dict[int, int] = {}  # service -> characters from its nearest mention to a failure cue
@@ -830,11 +827,18 @@ class ServiceCatalog:
             # a service named several times gets its strongest kind of mention and its mention nearest a cue
             if weight > base.get(index, -1.0):
                 base[index] = weight
-            if cues:
+            if nearest is not None:
                 d = nearest.distance(start, stop)
                 if d < near.get(index, 1 << 30):
                     near[index] = d
             first.setdefault(index, start)
+        return base, near, first, generic
+
+    def _weigh(self, base: dict[int, float], near: dict[int, int], ctx: list[tuple[int, int, int]],
+               generic: int | None) -> dict[int, float]:
+        """Service -> score: its mention weight, plus proximity to a failure cue and the infrastructure prior; a game
+        beats an ISP unless the connection is blamed, and a power cut or dead connection leaves infrastructure only."""
+        best: dict[int, float] = {}
         for index, weight in base.items():
             if index in near:
                 weight += PROXIMITY_WEIGHT / (1.0 + near[index] / PROXIMITY_SCALE)
@@ -851,22 +855,19 @@ class ServiceCatalog:
         if best and generic is not None and (generic in self._power_generic or generic == self._net_generic):
             # a power cut or a dead connection explains an app failing at the user's end: only infrastructure competes
             best = {i: w for i, w in best.items() if self._infrastructure[i]}
-        if not best:
-            return None if generic is None else self._names[generic]
-        if len(best) > 1:  # a sub-service absorbs its ancestors' evidence
-            scores, absorbed = dict(best), set()
-            for index in scores:
-                for anc in self._ancestors[index]:
-                    if anc in scores:
-                        best[index] = max(best[index], scores[anc]) + 0.01
-                        first[index] = min(first[index], first[anc])
-                        absorbed.add(anc)
-            for anc in absorbed:
-                del best[anc]
-        winner = max(best, key=lambda i: (best[i], -first[i]))
-        if refs:
-            winner = self._refine(winner, refs, nearest)
-        return self._names[winner]
+        return best
+
+    def _absorb_ancestors(self, best: dict[int, float], first: dict[int, int]) -> None:
+        """In place: each named sub-service takes its named ancestors' score and first mention, and they drop out."""
+        scores, absorbed = dict(best), set()
+        for index in scores:
+            for anc in self._ancestors[index]:
+                if anc in scores:
+                    best[index] = max(best[index], scores[anc]) + 0.01
+                    first[index] = min(first[index], first[anc])
+                    absorbed.add(anc)
+        for anc in absorbed:
+            del best[anc]
 
     def _hinted_generic(self, cues: list[tuple[int, int]], ctx: list[tuple[int, int, int]]) -> str | None:
         """``power grid`` or ``internet`` for a post that names no service and no trigger phrase but reports an outage
@@ -969,6 +970,34 @@ class _Spans:
             if items[i][0] <= hi:
                 yield items[i]
             i += 1
+
+
+def _unglue_urls(low: str, padded: str) -> str:
+    """``padded`` with each URL glued to the word before it ("@MLGWpic.twitter.com/…", "outagehttps://…") blanked
+    from its first letters, which are a word boundary: the word before it still counts."""
+    pieces, done = [], 0  # one join, not one copy of the text per URL
+    for m in _GLUED_URL.finditer(low):
+        pieces += (padded[done:m.start() + 1], " " * (m.end() - m.start()))
+        done = m.end() + 1
+    if pieces:
+        padded = "".join(pieces) + padded[done:]
+    return padded
+
+
+def _longest_hits(raw: list[_Hit]) -> list[_Hit]:
+    """The hits not inside a longer one, each service matched once per span (alias and handle), in text order."""
+    raw.sort(key=_hit_order)
+    kept: list[_Hit] = []
+    seen: set[_Hit] = set()
+    span = (-1, -1)  # the kept hit reaching furthest right
+    for h in raw:
+        if (h[1] <= span[1] and (h[0], h[1]) != span) or h in seen:
+            continue  # inside a longer hit, or the same service matched twice (alias and handle)
+        kept.append(h)
+        seen.add(h)
+        if h[1] > span[1]:
+            span = (h[0], h[1])
+    return kept
 
 
 def _hit_order(hit: _Hit) -> tuple[int, int]:

