@@ -185,16 +185,7 @@ def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file
     check_time(created, now)
     value = get("source")
     source = default_source if value is None else platform_of(_clean(value), default_source)
-    value = get("author_hash")
-    author = None if value is None else _clean(value)
-    if author is not None and not (isinstance(author, str) and _HEX64.fullmatch(author)):
-        raise PostError("author_hash is not a SHA-256 hex digest")
-    value = get("author_id")
-    author_id = None if value is None else _clean(value)
-    if author is None and author_id is not None:
-        if isinstance(author_id, (dict, list)):
-            raise PostError("author_id is not a string or number")
-        author = author_hash(source, str(author_id), salt)
+    author = _author_of(get("author_hash"), get("author_id"), source, salt)
     value = get("source_id")
     sid = None if value is None else _clean(value)
     if sid is None:
@@ -235,6 +226,19 @@ def post_from_record(rec: dict[str, Any], salt: str, default_source: str = "file
 
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _author_of(given_hash: Any, author_id: Any, source: str, salt: str) -> str | None:
+    """The author's salted hash from a record's ``author_hash`` (checked) or, failing that, its ``author_id``."""
+    author = None if given_hash is None else _clean(given_hash)
+    if author is not None and not (isinstance(author, str) and _HEX64.fullmatch(author)):
+        raise PostError("author_hash is not a SHA-256 hex digest")
+    author_id = None if author_id is None else _clean(author_id)
+    if author is None and author_id is not None:
+        if isinstance(author_id, (dict, list)):
+            raise PostError("author_id is not a string or number")
+        author = author_hash(source, str(author_id), salt)
+    return author
 _NO_AUTHOR = {"[deleted]", "[removed]", "deleted", "anonymous", "none", "null", "nan"}
 
 
