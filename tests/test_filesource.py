@@ -163,3 +163,29 @@ def test_author_objects_and_precedence(tmp_path):
     h = [p.author_hash for p in read_posts(f, salt="s")]
     assert h[0] == h[1] == h[2]
     assert h[3] and h[3] != h[4] and h[4] == h[5]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_reading_holds_no_more_than_a_record_whatever_the_file_length(tmp_path, fmt):
+    """Memory stays flat: the reader keeps no line it has handed on (it once kept every JSONL line read)."""
+    import tracemalloc
+
+    path = tmp_path / f"big.{fmt}"
+    text = "my internet is down again in Leeds " * 8  # ~280 characters a post, 40,000 posts: ~12 MB
+    with open(path, "w", encoding="utf-8") as fh:
+        if fmt == "csv":
+            fh.write("id,created_at,text\n")
+        for i in range(40_000):
+            if fmt == "csv":
+                fh.write(f"{i},2026-01-05T10:00:00Z,{text}{i}\n")
+            else:
+                fh.write(json.dumps({"id": i, "created_at": "2026-01-05T10:00:00Z", "text": f"{text}{i}"}) + "\n")
+    assert path.stat().st_size > 11_000_000
+    tracemalloc.start()
+    try:
+        n = sum(1 for p in read_posts(path, "salt") if isinstance(p, Post))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert n == 40_000
+    assert peak < 2_000_000, f"reading a {path.stat().st_size:,}-byte file peaked at {peak:,} bytes"

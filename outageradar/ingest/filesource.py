@@ -105,11 +105,13 @@ _LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 class _Lines:
     """The lines of a binary file as text, like ``open(..., newline="")``: line ends kept, ``\r`` alone also ends a
     line, a leading UTF-8 BOM skipped. A line that is not valid UTF-8 is decoded with U+FFFD replacements, and
-    ``repaired`` counts them; ``taken`` holds the text read since :meth:`mark`."""
+    ``repaired`` counts them; with ``keep`` set, ``taken`` holds the text read since :meth:`mark` (the CSV reader's
+    raw text of a row it cannot split; off otherwise, so memory stays flat whatever the file's length)."""
 
-    def __init__(self, fh: BinaryIO, name: str) -> None:
+    def __init__(self, fh: BinaryIO, name: str, keep: bool = False) -> None:
         self._fh, self._name = fh, name
         self.repaired = 0
+        self.keep = keep
         self.taken: list[str] = []
 
     def mark(self) -> None:
@@ -131,7 +133,8 @@ class _Lines:
                 parts = _LONE_CR.split(line) if "\r" in line[:-1] else (line,)
                 for part in parts:
                     if part:
-                        self.taken.append(part)
+                        if self.keep:
+                            self.taken.append(part)
                         yield part
         except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
             raise SourceFileError(f"{self._name} is truncated or corrupt ({type(exc).__name__}: {exc}); "
@@ -412,6 +415,7 @@ def _json_record(n: int, raw: str, repaired: int, salt: str, source: str) -> Rec
 
 def _csv_records(lines: _Lines, name: str, preferred: str, salt: str, source: str) -> Iterator[Record]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    lines.keep = True
     it = iter(lines)
     first = next(it, "")
     if not first.strip():
