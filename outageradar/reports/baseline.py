@@ -133,7 +133,10 @@ class OnlineBaseline:
 
     One definition of the recursion serves one series (``m=None``: the state is Python floats) and a batch of ``m``
     series sharing the timestamps (the state is arrays of shape ``(m,)``); the arithmetic is the same, so a series
-    scores identically alone and in a batch. :func:`online_baseline` drives it over a whole series.
+    scores identically alone and in a batch. :func:`online_baseline` drives it over a whole series. The weights
+    (``prof_w``, ``glob_w``, ``disp_w``, ``day_c``) count observations only, so they are the same for every series
+    of a batch until one misses an interval: until then they stay Python floats (one operation instead of one per
+    series, the same arithmetic), and become arrays the first time :meth:`learn_one` is given ``ok``.
 
     ``n_bins`` time-of-day bins with ``per_bin_day`` observations per bin per day, ``steps_day`` intervals per day,
     and ``weekdays``: whether day-of-week factors are learned (never for the additive kind).
@@ -146,6 +149,7 @@ class OnlineBaseline:
         self.additive = kind == "additive"
         self.m = m
         self.ops = np if m is not None else _FloatOps
+        self.wops = _FloatOps  # for the weights: Python floats while they are shared (see _unshare)
         self.d_prof = 0.5 ** (1.0 / (per_bin_day * p.profile_halflife_days))
         self.d_glob = _decay(interval_s, p.global_halflife_hours * 3600)
         self.d_lvl = _decay(interval_s, p.level_halflife_hours * 3600)
@@ -159,16 +163,17 @@ class OnlineBaseline:
         self.k_day = p.weekday_prior_days * self.steps_day  # pseudo-days of expectation (in intervals) at factor 1
         zero = (lambda: np.zeros(m)) if m is not None else (lambda: 0.0)
         self.prof_n = np.zeros((n_bins, m)) if m is not None else [0.0] * n_bins
-        self.prof_w = np.zeros((n_bins, m)) if m is not None else [0.0] * n_bins
-        self.glob_n, self.glob_w = zero(), zero()
+        self.prof_w = [0.0] * n_bins  # the weights, shared by the series of a batch (until _unshare)
+        self.glob_n, self.glob_w = zero(), 0.0
         self.lvl_n, self.lvl_d = zero(), zero()  # lvl_d: recent expectation (multiplicative) or weight (additive)
-        self.disp_n, self.disp_d, self.disp_w = zero(), zero(), zero()
-        self.day_n, self.day_d, self.day_c = zero(), zero(), zero()  # the current day's sums and observed intervals
+        self.disp_n, self.disp_d, self.disp_w = zero(), zero(), 0.0
+        self.day_n, self.day_d, self.day_c = zero(), zero(), 0.0  # the current day's sums and observed intervals
         cols = m if m is not None else 1
         self.wk_n = np.zeros((7, cols))  # per weekday, forgetting over weeks: counts, expectations, observed days
         self.wk_d = np.zeros((7, cols))
         self.wk_c = np.zeros((7, cols))
         self.fac = np.ones((7, m)) if m is not None else [1.0] * 7  # weekday factors (1 for the additive kind)
+        self.unit = [True] * 7  # per weekday: every series' factor is 1 (then x * 1 and x / 1 are skipped: both x)
         self.t = -1  # index of the current interval
         self._pending: tuple = ()
 
@@ -184,7 +189,8 @@ class OnlineBaseline:
         self.wk_d[weekday] = d * self.wk_d[weekday] + self.day_d
         self.wk_c[weekday] = d * self.wk_c[weekday] + self.day_c / self.steps_day
         zero = 0.0 if one else np.zeros(self.m)
-        self.day_n, self.day_d, self.day_c = zero, zero, zero
+        self.day_n, self.day_d = zero, zero
+        self.day_c = 0.0 if self.wops is _FloatOps else np.zeros(self.m)
         # numpy arithmetic for both representations (a mean over 7 rows, then one division), so they agree exactly
         glob_n = np.atleast_1d(self.glob_n)
         glob_w = np.atleast_1d(self.glob_w)
@@ -193,25 +199,26 @@ class OnlineBaseline:
         fac /= fac.mean(axis=0)
         fac = np.where(self.wk_c.min(axis=0) >= self.need, fac, 1.0)
         self.fac = fac[:, 0].tolist() if one else fac
+        self.unit = (fac == 1.0).all(axis=1).tolist()
 
     def predict_one(self, b: int, weekday: int, prior=None):
         """``(expected, variance, alpha)`` of the next interval (time-of-day bin ``b``), from the state alone."""
         p, ops = self.params, self.ops
         self.t += 1
-        f = self.fac[weekday]
+        f = None if self.unit[weekday] else self.fac[weekday]  # None: factor 1
         if prior is not None:
-            target = prior if self.additive else prior / f
+            target = prior if f is None else prior / f
         else:
-            target = self.glob_n / ops.maximum(self.glob_w, 1e-12)
+            target = self.glob_n / self.wops.maximum(self.glob_w, 1e-12)
         prof = (self.prof_n[b] + p.profile_prior_obs * target) / (self.prof_w[b] + p.profile_prior_obs)
         if self.additive:
             mu = prof + self.lvl_n / (self.lvl_d + 1.0)
-            var = ops.where(self.disp_w > 0, self.disp_n / ops.maximum(self.disp_w, 1e-12), math.inf)
+            var = self.wops.where(self.disp_w > 0, self.disp_n / self.wops.maximum(self.disp_w, 1e-12), math.inf)
             var = ops.maximum(var, 1e-12 * (1.0 + mu * mu))
             alpha = 0.0
             pf = prof
         else:
-            pf = prof * f
+            pf = prof if f is None else prof * f
             c_lvl = p.level_pseudo_count
             mu = ops.maximum(pf * ((self.lvl_n + c_lvl) / (self.lvl_d + c_lvl)), p.min_expected)
             w = self.disp_w / (self.disp_w + p.dispersion_prior_obs)
@@ -225,6 +232,7 @@ class OnlineBaseline:
         """Update the state with the observation ``y`` of the interval just predicted. For a batch, ``ok`` marks the
         series that observed it (the others' state stays as it is); one series that missed it is not passed here."""
         if ok is not None:
+            self._unshare()
             b = self._pending[0]
             old = (self.prof_n[b].copy(), self.prof_w[b].copy(), *(getattr(self, k) for k in self._FIELDS))
             self._learn(np.where(ok, y, 0.0))
@@ -235,21 +243,32 @@ class OnlineBaseline:
             return
         self._learn(y)
 
+    def _unshare(self) -> None:
+        """Give every series of a batch its own weights (arrays), before one misses an interval."""
+        if self.m is None or self.wops is np:
+            return
+        self.prof_w = np.repeat(np.asarray(self.prof_w, dtype=float)[:, None], self.m, axis=1)
+        self.glob_w, self.disp_w, self.day_c = (np.full(self.m, w) for w in (self.glob_w, self.disp_w, self.day_c))
+        self.wops = np
+
+    def _winsorise(self, y, mu, sd, k: float):
+        """``y`` clipped at ``k`` standard deviations above ``mu`` (and below, for the additive kind)."""
+        ops = self.ops
+        one = 0.0 if self.additive else 1.0  # a count is never clipped below mu + 1: one post is not an outlier
+        out = ops.minimum(y, mu + ops.maximum(k * sd, one))
+        return ops.maximum(out, mu - k * sd) if self.additive else out
+
     def _learn(self, y) -> None:
         p, ops = self.params, self.ops
         b, f, prof, pf, mu, var = self._pending
         if self.t >= self.warm:
             sd = ops.sqrt(var)
-            one = 0.0 if self.additive else 1.0  # a count is never clipped below mu + 1: one post is not an outlier
-            yc = ops.minimum(y, mu + ops.maximum(p.winsor_sd * sd, one))
-            yd = ops.minimum(y, mu + ops.maximum(p.dispersion_winsor_sd * sd, one))
-            if self.additive:
-                yc = ops.maximum(yc, mu - p.winsor_sd * sd)
-                yd = ops.maximum(yd, mu - p.dispersion_winsor_sd * sd)
+            yc = self._winsorise(y, mu, sd, p.winsor_sd)
+            yd = yc if p.dispersion_winsor_sd == p.winsor_sd else self._winsorise(y, mu, sd, p.dispersion_winsor_sd)
         else:
             yc = yd = y
         r = yd - mu
-        ys = yc if self.additive else yc / f  # the count with the weekday effect taken out
+        ys = yc if f is None else yc / f  # the count with the weekday effect taken out
         self.prof_n[b] = self.d_prof * self.prof_n[b] + ys
         self.prof_w[b] = self.d_prof * self.prof_w[b] + 1.0
         self.glob_n = self.d_glob * self.glob_n + ys
@@ -304,7 +323,7 @@ def _run_batch(model: OnlineBaseline, Y: np.ndarray, prior: np.ndarray | None, b
     """Drive the batch ``model`` over ``Y`` ``(m, n)``, one interval of every series per step:
     ``(expected, variance, alpha)``, each ``(m, n)``."""
     m, n = Y.shape
-    exp_out, var_out, alpha_out = np.empty((n, m)), np.empty((n, m)), np.zeros((n, m))
+    expected, variance, alpha = np.empty((m, n)), np.empty((m, n)), np.zeros((m, n))  # written a column per step
     YT = np.ascontiguousarray(Y.T)  # (n, m): row t holds every series' value at t
     VT = ~np.isnan(YT)
     col_ok = VT.all(axis=1)
@@ -312,9 +331,9 @@ def _run_batch(model: OnlineBaseline, Y: np.ndarray, prior: np.ndarray | None, b
     for t in range(n):
         if flush[t]:
             model.end_day(wdays[t - 1])
-        exp_out[t], var_out[t], alpha_out[t] = model.predict_one(bins[t], wdays[t], None if PT is None else PT[t])
+        expected[:, t], variance[:, t], alpha[:, t] = model.predict_one(bins[t], wdays[t],
+                                                                         None if PT is None else PT[t])
         model.learn_one(YT[t], None if col_ok[t] else VT[t])
-    expected, variance, alpha = (np.ascontiguousarray(a.T) for a in (exp_out, var_out, alpha_out))
     return expected, variance, alpha
 
 

@@ -93,7 +93,7 @@ class IncidentParams:
     moderate_total: int = 20  # reporters a diffuse rise needs to be moderate
     share_pseudo: float = 1.0  # pseudo-reports spread over a service's regions when estimating a region's share
     spike: SpikeParams = field(default_factory=lambda: SpikeParams(alert_pvalue=1e-5, min_count=4.0))
-    chunk: int = 2000  # series scored per batch (bounds memory)
+    chunk: int = 8192  # series per score_counts call (which bounds its own working set; this bounds its outputs)
     reporters_pvalue: float = 1e-3  # distinct reporters must still be this improbable under the expected count
     samples: int = 5  # sample posts per incident
 
@@ -412,12 +412,19 @@ class _Scores:
 
 
 def _score(buckets, counts, prior, params: IncidentParams) -> _Scores:
-    parts = []
+    fields = ("expected", "pvalue", "extent", "variance")  # the _Scores fields, in order
+    out: list[np.ndarray] = []
     for lo in range(0, len(counts), params.chunk):
         p = None if prior is None else prior[lo:lo + params.chunk]
-        parts.append(score_counts(buckets, counts[lo:lo + params.chunk], prior_expected=p, params=params.spike))
-    return _Scores(np.vstack([x.expected for x in parts]), np.vstack([x.pvalue for x in parts]),
-                   np.vstack([x.extent for x in parts]), np.vstack([x.variance for x in parts]))
+        res = score_counts(buckets, counts[lo:lo + params.chunk], prior_expected=p, params=params.spike)
+        if len(counts) <= params.chunk:  # one batch: its arrays as they are
+            return _Scores(*(getattr(res, f) for f in fields))
+        if not out:
+            out = [np.empty(counts.shape, dtype=getattr(res, f).dtype) for f in fields]
+        for arr, f in zip(out, fields):
+            arr[lo:lo + params.chunk] = getattr(res, f)
+        del res  # before the next batch is scored
+    return _Scores(*out)
 
 
 def _episodes(idx: np.ndarray, gap: int) -> list[tuple[int, int]]:

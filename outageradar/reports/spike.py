@@ -92,7 +92,8 @@ class SpikeParams:
 DEFAULT_PARAMS = SpikeParams()
 SEASONAL_MIN_DAYS = 3.0  # days of a time of day the seasonal test needs before it can fire
 SEASONAL_PRIOR_DAYS = 7.0  # pseudo-days of pure Poisson variance the seasonal variance starts from
-BATCH_CHUNK = 512  # series scored together by score_counts
+TEST_POINTS = 1 << 17  # score_counts tests about this many points (series x intervals) at a time ...
+BASELINE_POINTS = 1 << 21  # ... and runs the baseline (a loop over time: per-step overhead) on up to this many
 
 
 @dataclass
@@ -156,6 +157,36 @@ def onset_alerts(anomalous: np.ndarray, refractory_steps: int) -> np.ndarray:
     return out[0] if np.ndim(anomalous) == 1 else out
 
 
+def _range_kth_smallest(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """``np.partition(values[lo:hi], k)[k]`` for every query ``(lo, hi, k)`` at once (``0 <= k < hi - lo``).
+
+    A wavelet matrix over the values' ranks (ties broken by position, so the ``k``-th smallest rank holds the
+    ``k``-th smallest value): one level per bit of the rank, MSB first, each a stable partition of the positions by
+    that bit with its running count of zeros. A query descends the levels keeping its range and ``k`` in the current
+    level's order. Cost ``O((len(values) + queries) log len(values))`` in whole-array steps, whatever the ranges.
+    """
+    order = np.argsort(values, kind="stable")
+    itype = np.int32 if len(values) < 2**31 - 1 else np.int64  # half the memory traffic of int64
+    cur = np.empty(len(values), dtype=itype)
+    cur[order] = np.arange(len(values), dtype=itype)  # rank of each value, in position order
+    lo, hi, k = (np.asarray(a, dtype=itype) for a in (lo, hi, k))
+    rank = np.zeros(len(lo), dtype=itype)
+    zeros = np.zeros(len(values) + 1, dtype=itype)  # zeros[i]: positions before i whose bit is 0
+    for level in range(max(1, (len(values) - 1).bit_length()) - 1, -1, -1):
+        zero = ((cur >> level) & 1) == 0
+        np.cumsum(zero, out=zeros[1:])
+        n_zero = zeros[-1]
+        z_lo, z_hi = zeros[lo], zeros[hi]
+        in_zero = z_hi - z_lo
+        up = k >= in_zero  # the k-th smallest has this bit set: continue among the ones
+        k = k - in_zero * up
+        lo = np.where(up, lo - z_lo + n_zero, z_lo)
+        hi = np.where(up, hi - z_hi + n_zero, z_hi)
+        rank |= up.astype(itype) << level
+        cur = np.concatenate([cur[zero], cur[~zero]])
+    return values[order[rank]]
+
+
 def calibrated_threshold(
     surprise: np.ndarray, candidates: np.ndarray, base: float, window: int, quantile: float
 ) -> np.ndarray:
@@ -163,34 +194,41 @@ def calibrated_threshold(
 
     ``h_t = max(base, k-th largest surprise among the previous min(t, window) points)`` with
     ``k = ceil((1 - quantile) * min(t, window))``: an upper quantile of the series' own recent surprises. Only points
-    above ``base`` can raise it, so just those are searched, which keeps this cheap on long batches.
+    above ``base`` (the exceedances) can raise it, so just those are searched: the exceedances of every row in one
+    flat sequence, each candidate's window one range of it, and all the ranges' order statistics at once
+    (:func:`_range_kth_smallest`), which keeps this cheap on long batches.
     """
     s2 = np.atleast_2d(surprise)
     c2 = np.atleast_2d(candidates)
     out = np.full(s2.shape, base, dtype=float)
-    frac = 1.0 - quantile
-    for row in range(s2.shape[0]):
-        cand = np.flatnonzero(c2[row])
-        if cand.size == 0:
-            continue
-        srow = s2[row]
-        exc = np.flatnonzero(srow > base)
-        exc_vals = srow[exc]
-        lo = np.searchsorted(exc, np.maximum(cand - window, 0), side="left")
-        hi = np.searchsorted(exc, cand, side="left")  # strictly before t
-        k = np.maximum(1, np.ceil(frac * np.minimum(cand, window))).astype(np.int64)
-        for j in np.flatnonzero(hi - lo >= k):
-            vals = exc_vals[lo[j] : hi[j]]
-            kj = int(k[j])
-            out[row, cand[j]] = max(base, float(np.partition(vals, len(vals) - kj)[len(vals) - kj]))
+    rows, cols = np.nonzero(c2)
+    if rows.size:
+        n = s2.shape[1]
+        above = s2 > base
+        exc = np.flatnonzero(above)  # row * n + t, row-major like the candidates
+        k = np.maximum(1, np.ceil((1.0 - quantile) * np.minimum(cols, window))).astype(np.int64)
+        lo = np.searchsorted(exc, rows * n + np.maximum(cols - window, 0), side="left")
+        hi = np.searchsorted(exc, rows * n + cols, side="left")  # strictly before t
+        ok = hi - lo >= k
+        if ok.any():
+            lo, hi, k = lo[ok], hi[ok], k[ok]
+            kth = _range_kth_smallest(s2[above], lo, hi, hi - lo - k)  # the k-th largest
+            out[rows[ok], cols[ok]] = np.maximum(base, kth)
     return out[0] if np.ndim(surprise) == 1 else out
 
 
 def trailing_sum(x: np.ndarray, width: int) -> np.ndarray:
     """Sum of the last ``width`` values up to and including each point (along the last axis)."""
+    return trailing_sums(x, (width,))[width]
+
+
+def trailing_sums(x: np.ndarray, widths) -> dict[int, np.ndarray]:
+    """:func:`trailing_sum` of ``x`` for each of ``widths``, from one cumulative sum."""
     c = np.cumsum(x, axis=-1)
-    out = c.copy()
-    out[..., width:] -= c[..., :-width]
+    out = {}
+    for width in widths:
+        s = out[width] = c.copy()
+        s[..., width:] -= c[..., :-width]
     return out
 
 
@@ -212,17 +250,39 @@ def _student_tail(x: np.ndarray, mean: np.ndarray, sd: np.ndarray, dof: np.ndarr
     ``ready``, 1 elsewhere.
 
     The t tail is computed only where ``|z| > 2``, the only region where it can matter for an alert: elsewhere the
-    normal tail (above 0.02 anyway) saves most of the cost on long batches.
+    normal tail (above 0.02 anyway) saves most of the cost on long batches. Nothing is computed where not ``ready``.
     """
+    out = np.ones(np.shape(x))
     with np.errstate(invalid="ignore"):
-        z = (x - mean) / sd
-    zz = np.where(ready, z if direction == "up" else np.abs(z), 0.0)
+        z = (x[ready] - mean[ready]) / sd[ready]
+    zz = z if direction == "up" else np.abs(z)
     tail = special.ndtr(-zz)
     far = zz > 2.0
-    tail[far] = special.stdtr(dof[far], -zz[far])
+    tail[far] = special.stdtr(dof[ready][far], -zz[far])
     if direction != "up":
         tail = np.minimum(1.0, 2.0 * tail)
-    return np.where(ready, tail, 1.0)
+    out[ready] = tail
+    return out
+
+
+def _seasonal_weights(halflife_days: float, min_days: float) -> tuple[float, float]:
+    """(daily decay, weight of ``min_days`` observed days) of :func:`seasonal_pvalue`."""
+    decay = 0.5 ** (1.0 / halflife_days)
+    return decay, sum(decay**k for k in range(int(math.ceil(min_days))))
+
+
+def seasonal_can_be_ready(n: int, steps_per_day: int, halflife_days: float,
+                          min_days: float = SEASONAL_MIN_DAYS) -> bool:
+    """Whether :func:`seasonal_pvalue` of ``n`` points can be below 1 anywhere: whether a day of the series can have
+    the weight of ``min_days`` observed days before it. The weight of days all observed, ``u``, bounds every time of
+    day's weight ``w`` (both updates are monotone under rounding), so while ``u`` is below it no ``w`` reaches it."""
+    decay, need = _seasonal_weights(halflife_days, min_days)
+    u = 0.0
+    for _ in range(-(-n // steps_per_day)):
+        if u >= need - 1e-9:
+            return True
+        u = max(u, decay * u + 1.0)
+    return False
 
 
 def seasonal_pvalue(
@@ -233,6 +293,7 @@ def seasonal_pvalue(
     min_days: float = SEASONAL_MIN_DAYS,
     prior_days: float = SEASONAL_PRIOR_DAYS,
     winsor_sd: float = 3.0,
+    where: np.ndarray | None = None,
 ) -> np.ndarray:
     """Tail probability of a count summed over the last window against the same time of day on previous days.
 
@@ -243,19 +304,24 @@ def seasonal_pvalue(
     ``winsor_sd`` standard deviations before it updates them, so a past incident barely moves them). The variance is
     that sum plus ``prior_days`` pseudo-days of Poisson variance (1/4, also its floor) over their weight, and the tail
     is Student's t with that many degrees of freedom (weighted days + ``prior_days``), so a variance estimated from a
-    few days does not make ordinary days look extreme. It is 1 until ``min_days`` days of that time of day are in.
+    few days does not make ordinary days look extreme. It is 1 until ``min_days`` days of that time of day are in,
+    and wherever ``where`` (shaped like ``window_sum``; the points the caller uses) is false.
     Unlike the adaptive level of the baseline, this reference does not follow a rise within the day, so a sustained
     rise stays visible for as long as it lasts. Cost: one loop step per day, vectorised over series and times of day.
     """
     ws = np.atleast_2d(np.asarray(window_sum, dtype=float))
     m, n = ws.shape
+    if not seasonal_can_be_ready(n, steps_per_day, halflife_days, min_days):
+        return np.ones(np.shape(window_sum))  # too short: no day is ever ready
     days = -(-n // steps_per_day)
     X = np.full((m, days * steps_per_day), np.nan)
     X[:, :n] = np.sqrt(np.maximum(ws, 0.0))  # NaN stays NaN
     X = X.reshape(m, days, steps_per_day)
     P = np.ones_like(X)
-    decay = 0.5 ** (1.0 / halflife_days)
-    need = sum(decay**k for k in range(int(math.ceil(min_days))))  # weight of min_days observed days
+    wanted = np.zeros((m, days * steps_per_day), dtype=bool)  # where the tail is computed
+    wanted[:, :n] = True if where is None else np.atleast_2d(where)
+    wanted = wanted.reshape(X.shape)
+    decay, need = _seasonal_weights(halflife_days, min_days)
     w = np.zeros((m, steps_per_day))  # weight of observed days
     s1 = np.zeros((m, steps_per_day))  # weighted sum of (winsorised) x
     w_err = np.zeros((m, steps_per_day))  # weight of prediction errors
@@ -267,8 +333,9 @@ def seasonal_pvalue(
         mean = s1 / np.where(has, w, 1.0)
         var = np.maximum((s2 + prior_days * 0.25) / (w_err + prior_days), 0.25)
         sd = np.sqrt(var)
-        ready = ok & (w >= need - 1e-9) & (w_err > 0)
-        P[:, d] = _student_tail(x, mean, sd, w_err + prior_days, ready, direction)
+        ready = ok & (w >= need - 1e-9) & (w_err > 0) & wanted[:, d]
+        if ready.any():  # else 1 throughout, as P holds already (the first min_days days)
+            P[:, d] = _student_tail(x, mean, sd, w_err + prior_days, ready, direction)
         xc = np.where(w_err > 0, np.clip(x, mean - winsor_sd * sd, mean + winsor_sd * sd), x)
         upd_err = ok & has
         err = np.where(upd_err, xc - mean, 0.0)
@@ -317,53 +384,59 @@ def _additive_tests(y0, mu, base, valid, widths, direction, decide):
     return anomalous, score, pvalue, anomalous
 
 
+def _nb_tail_where(where: np.ndarray, y: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """:func:`nb_upper_tail` where ``where`` holds, 1 elsewhere (the tail is computed for those points only)."""
+    out = np.ones(where.shape)
+    out[where] = nb_upper_tail(y[where], mu[where], alpha[where])
+    return out
+
+
+def _window_tail_where(where: np.ndarray, y_sum: np.ndarray, mu_sum: np.ndarray, mu2_sum: np.ndarray,
+                       alpha: np.ndarray) -> np.ndarray:
+    """The NB tail of a window's sum ``y_sum`` against the sum of expectations ``mu_sum`` (``Var = M + alpha *
+    sum(mu^2)``, ``mu2_sum``) where ``where`` holds, 1 elsewhere (computed for those points only)."""
+    out = np.ones(where.shape)
+    m_sum = np.maximum(mu_sum[where], 1e-12)
+    alpha_sum = np.maximum(alpha[where] * mu2_sum[where] / m_sum**2, 1e-9)
+    out[where] = nb_upper_tail(y_sum[where], m_sum, alpha_sum)
+    return out
+
+
 def _count_tests(y0, mu, dispersion, valid, widths, step, params, direction, decide):
     """(anomalous, anomaly_score, pvalue, extent) of a count series over every time scale.
 
     Scales: the interval itself and each window of ``widths`` intervals (one hour and one day by default). Each
     scale's test is the negative binomial tail of the window's sum against the baseline's expectations, and, for
     windows of at least an hour on series of at most hourly intervals, the seasonal test of that sum against the same
-    time of day on previous days. A scale may fire only where its own window holds ``min_count`` posts (the interval
-    itself: the one-hour window, or its own interval on coarser series) and this interval holds one: a day-scale
-    rise of a sparse series needs ``min_count`` posts that day, not that hour. The NB tests are combined by
-    Bonferroni and decided on one calibrated level, the seasonal tests likewise; a point is anomalous when either
-    fires. ``extent`` marks the anomalous points whose last hour is itself raised (more than two standard deviations
-    above its expectation): a day-scale window stays raised for a day after a burst, and the extent of an incident
-    must not.
+    time of day on previous days (:func:`_seasonal_tests`). A scale may fire only where its own window holds
+    ``min_count`` posts (the interval itself: the one-hour window, or its own interval on coarser series) and this
+    interval holds one: a day-scale rise of a sparse series needs ``min_count`` posts that day, not that hour. The NB
+    tests are combined by Bonferroni and decided on one calibrated level, the seasonal tests likewise; a point is
+    anomalous when either fires. ``extent`` marks the anomalous points whose last hour is itself raised (more than two
+    standard deviations above its expectation): a day-scale window stays raised for a day after a burst, and the
+    extent of an incident must not.
     """
     alpha = np.maximum(dispersion, 1e-9)
     yp = np.maximum(y0, 0.0)
     here = y0 >= 1
     hour_w = max(1, int(round(3600 / step)))
-    sums = {w: trailing_sum(yp, w) for w in {1, hour_w, *widths}}
-    mu_sums = {w: trailing_sum(mu, w) for w in {hour_w, *widths}}  # expectations summed over each window ...
-    mu2_sums = {w: trailing_sum(mu * mu, w) for w in {hour_w, *widths}}  # ... and their squares
+    sums = trailing_sums(yp, {1, hour_w, *widths})
+    mu_sums = trailing_sums(mu, {hour_w, *widths})  # expectations summed over each window ...
+    mu2_sums = trailing_sums(mu * mu, {hour_w, *widths})  # ... and their squares
+    # where each scale may fire: its window (at least the last hour) holds min_count posts and this interval one
+    big = {w: (sums[max(w, hour_w)] >= params.min_count) & here for w in {1, *widths}}
 
-    def big(w: int) -> np.ndarray:
-        return (sums[max(w, hour_w)] >= params.min_count) & here
-
-    p_nb = np.where(big(1), nb_upper_tail(yp, mu, alpha), 1.0)
+    p_nb = _nb_tail_where(big[1], yp, mu, alpha)
     run = int(round(params.run_minutes * 60 / step))
     if run > 1:  # every interval of the last `run` surprising: the largest p-value of the run
         p_nb = trailing_max(p_nb, run)
     for width in widths:  # the last `width` intervals together: NB with Var = M + alpha * sum(mu^2)
-        m_sum = np.maximum(mu_sums[width], 1e-12)
-        alpha_sum = np.maximum(alpha * mu2_sums[width] / m_sum**2, 1e-9)
-        p_nb = np.minimum(p_nb, np.where(big(width), nb_upper_tail(sums[width], m_sum, alpha_sum), 1.0))
+        p_nb = np.minimum(p_nb, _window_tail_where(big[width], sums[width], mu_sums[width], mu2_sums[width], alpha))
     tests = 1 + len(widths)
     pvalue = np.where(valid, np.minimum(1.0, tests * p_nb), 1.0)
     anomalous, score = decide(pvalue, np.ones_like(valid))
-    steps_per_day = SECONDS_PER_DAY / step
-    seasonal = [w for w in sorted({1, *widths}) if w >= hour_w]
-    if (params.seasonal_halflife_days > 0 and step <= 3600 and seasonal
-            and abs(steps_per_day - round(steps_per_day)) < 1e-6):
-        seen = valid.astype(float)
-        p_seas = np.ones_like(pvalue)
-        for width in seasonal:
-            window_sum = np.where(trailing_sum(seen, width) > 0, sums[width], np.nan)
-            p_w = seasonal_pvalue(window_sum, int(round(steps_per_day)), params.seasonal_halflife_days, direction)
-            p_seas = np.minimum(p_seas, np.where(big(width), p_w, 1.0))
-        p_seas = np.where(valid, np.minimum(1.0, len(seasonal) * p_seas), 1.0)
+    p_seas = _seasonal_tests(sums, big, valid, widths, hour_w, step, params, direction)
+    if p_seas is not None:
         anom_seas, score_seas = decide(p_seas, np.ones_like(valid))
         anomalous = anomalous | anom_seas
         score = np.maximum(score, score_seas)
@@ -371,6 +444,27 @@ def _count_tests(y0, mu, dispersion, valid, widths, step, params, direction, dec
     m_hour = mu_sums[hour_w]
     raised = sums[hour_w] - m_hour > 2.0 * np.sqrt(m_hour + alpha * mu2_sums[hour_w])
     return anomalous, score, pvalue, anomalous & raised
+
+
+def _seasonal_tests(sums, big, valid, widths, hour_w, step, params, direction) -> np.ndarray | None:
+    """The seasonal p-value (Bonferroni over the windows of at least an hour) of :func:`_count_tests`: each window's
+    sum (``sums``) against the same time of day on previous days, where that scale may fire (``big``); ``None``
+    where there is no seasonal test, or where it would be 1 throughout (a series of a few days: below ``p = 1`` it
+    changes nothing)."""
+    steps_per_day = SECONDS_PER_DAY / step
+    seasonal = [w for w in sorted({1, *widths}) if w >= hour_w]
+    if not (params.seasonal_halflife_days > 0 and step <= 3600 and seasonal
+            and abs(steps_per_day - round(steps_per_day)) < 1e-6 and params.alert_pvalue < 1.0
+            and seasonal_can_be_ready(valid.shape[-1], int(round(steps_per_day)), params.seasonal_halflife_days)):
+        return None
+    seen = trailing_sums(valid.astype(float), seasonal)
+    p_seas = np.ones(valid.shape)
+    for width in seasonal:
+        window_sum = np.where(seen[width] > 0, sums[width], np.nan)
+        p_w = seasonal_pvalue(window_sum, int(round(steps_per_day)), params.seasonal_halflife_days, direction,
+                              where=big[width])
+        p_seas = np.minimum(p_seas, np.where(big[width], p_w, 1.0))
+    return np.where(valid, np.minimum(1.0, len(seasonal) * p_seas), 1.0)
 
 
 def score_series(
@@ -381,14 +475,17 @@ def score_series(
     kind: Kind = "multiplicative",
     direction: Direction = "up",
     interval_s: float | None = None,
+    base: Baseline | None = None,
 ) -> SpikeResult:
-    """Spike test of a count (``kind="multiplicative"``) or real-valued (``"additive"``) series; ``NaN`` = missing."""
+    """Spike test of a count (``kind="multiplicative"``) or real-valued (``"additive"``) series; ``NaN`` = missing.
+    ``base``: the baseline of these values, when already computed (:func:`score_counts` runs it on larger batches)."""
     ts = np.asarray(timestamps, dtype="datetime64[ns]")
     y = np.asarray(values, dtype=float)
     step = interval_s if interval_s is not None else interval_seconds(ts)
     if step <= 0:
         raise ValueError("timestamps must be increasing")
-    base: Baseline = online_baseline(ts, y, step, prior_expected, params.baseline, kind)
+    if base is None:
+        base = online_baseline(ts, y, step, prior_expected, params.baseline, kind)
     valid = ~np.isnan(y)
     y0 = np.where(valid, y, 0.0)
     widths = window_widths(params.additive_burst_hours if kind == "additive" else params.burst_hours, step)
@@ -439,14 +536,51 @@ def score_counts(
     c = np.asarray(counts, dtype=float)
     if c.shape[-1] != len(timestamps):
         raise ValueError(f"counts have {c.shape[-1]} points but there are {len(timestamps)} timestamps")
-    if np.any(c[~np.isnan(c)] < 0):
+    if np.any(c < 0):  # NaN (missing) compares false
         raise ValueError("counts must be non-negative")
-    if c.ndim == 2 and c.shape[0] > BATCH_CHUNK:  # bounded working set: faster than one huge batch
-        prior = None if prior_expected is None else np.broadcast_to(np.asarray(prior_expected, dtype=float), c.shape)
-        parts = [
-            score_series(timestamps, c[lo : lo + BATCH_CHUNK], None if prior is None else prior[lo : lo + BATCH_CHUNK],
-                         params, kind="multiplicative", direction="up")
-            for lo in range(0, c.shape[0], BATCH_CHUNK)
-        ]
-        return SpikeResult(*(np.concatenate([getattr(r, f) for r in parts]) for f in SpikeResult.__dataclass_fields__))
+    if c.ndim == 2 and c.shape[0] > _test_rows(c.shape[1]):  # bounded working set: faster than one huge batch
+        return _score_chunks(timestamps, c, prior_expected, params)
     return score_series(timestamps, c, prior_expected, params, kind="multiplicative", direction="up")
+
+
+def _test_rows(n: int) -> int:
+    """Series of ``n`` points tested together by :func:`score_counts` (:data:`TEST_POINTS`)."""
+    return max(1, TEST_POINTS // max(n, 1))
+
+
+def _score_chunks(timestamps: np.ndarray, c: np.ndarray, prior_expected: np.ndarray | None,
+                  params: SpikeParams) -> SpikeResult:
+    """:func:`score_counts` of a large batch ``(m, n)``: the tests on :func:`_test_rows` series at a time (their
+    arrays stay small: less memory to allocate and fault in), the baseline, whose cost is mostly its loop over time,
+    on as many of those chunks at once as :data:`BASELINE_POINTS` allows. A series' results do not depend on the
+    batch it is in."""
+    m, n = c.shape
+    ts = np.asarray(timestamps, dtype="datetime64[ns]")
+    step = interval_seconds(ts)
+    if step <= 0:
+        raise ValueError("timestamps must be increasing")
+    prior = None if prior_expected is None else np.broadcast_to(np.asarray(prior_expected, dtype=float), c.shape)
+    chunk = _test_rows(n)
+    rows = chunk * max(1, BASELINE_POINTS // (chunk * max(n, 1)))
+    out: dict[str, np.ndarray] = {}
+    for lo in range(0, m, rows):
+        _score_batch(ts, c, prior, range(lo, min(m, lo + rows), chunk), chunk, step, params, out)
+    return SpikeResult(**out)
+
+
+def _score_batch(ts, c, prior, starts: range, chunk: int, step: float, params: SpikeParams,
+                 out: dict[str, np.ndarray]) -> None:
+    """One baseline batch of :func:`_score_chunks`: the series from ``starts[0]`` to ``starts.stop``, tested
+    ``chunk`` at a time, written into ``out`` (allocated here for the whole of ``c`` when empty)."""
+    lo, hi = starts.start, starts.stop
+    base = online_baseline(ts, c[lo:hi], step, None if prior is None else prior[lo:hi], params.baseline)
+    for a in starts:
+        b = min(hi, a + chunk)
+        part = Baseline(*(x[a - lo : b - lo] for x in (base.expected, base.variance, base.dispersion)))
+        res = score_series(ts, c[a:b], None, params, kind="multiplicative", direction="up", interval_s=step,
+                           base=part)
+        for f in SpikeResult.__dataclass_fields__:
+            value = getattr(res, f)
+            if f not in out:
+                out[f] = np.empty(c.shape, dtype=value.dtype)
+            out[f][a:b] = value
