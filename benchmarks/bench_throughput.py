@@ -24,11 +24,7 @@ ingest stored exactly the input's posts, each with one classification, nothing q
     .venv/bin/python benchmarks/bench_throughput.py [--posts 200000] [--pg URL]    # default --pg: db test at 127.0.0.1
     .venv/bin/python benchmarks/bench_throughput.py --skip-ingest      # reference, tagger and classify file only
 
-Last measured (2026-12-02, 2 shared cores with other jobs running; the reference varied 41k-57k posts/s within the
-run): 200,000 posts, 125 characters on average. Reference 51,376 posts/s; ``Tagger().classify_rows`` 23,211 (0.46x);
-``classify file`` 18,402 (0.35x, 10.9 s wall, default workers); ``ingest file`` SQLite 9,289 (0.21x), PostgreSQL
-6,082 (0.12x). The code before issue 13's tagger work, the same day: classify_rows 0.33-0.35x, classify file
-0.20-0.27x.
+Last measured figures, and those before issue 13: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
