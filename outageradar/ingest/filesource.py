@@ -108,10 +108,10 @@ class _Lines:
     ``repaired`` counts them; with ``keep`` set, ``taken`` holds the text read since :meth:`mark` (the CSV reader's
     raw text of a row it cannot split; off otherwise, so memory stays flat whatever the file's length)."""
 
-    def __init__(self, fh: BinaryIO, name: str, keep: bool = False) -> None:
+    def __init__(self, fh: BinaryIO, name: str) -> None:
         self._fh, self._name = fh, name
         self.repaired = 0
-        self.keep = keep
+        self.keep = False
         self.taken: list[str] = []
 
     def mark(self) -> None:
@@ -242,6 +242,8 @@ def _author_of(given_hash: Any, author_id: Any, source: str, salt: str) -> str |
             raise PostError("author_id is not a string or number")
         author = author_hash(source, str(author_id), salt)
     return author
+
+
 _NO_AUTHOR = {"[deleted]", "[removed]", "deleted", "anonymous", "none", "null", "nan"}
 
 
@@ -372,11 +374,8 @@ def read_records(path: Path, fmt: str | None = None, salt: str = "", default_sou
     with open_binary(path) as fh:
         lines = _Lines(fh, path.name)
         if fmt == "jsonl":
-            if parse:
-                for n, raw, _, _, repaired in _jsonl_lines(lines):
-                    yield _json_record(n, raw, repaired, salt, default_source)
-            else:
-                yield from _jsonl_lines(lines)
+            for record in _jsonl_lines(lines):
+                yield parsed(record, salt, default_source) if parse else record
         else:
             preferred = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
             yield from _csv_records(lines, path.name, preferred, salt, default_source)

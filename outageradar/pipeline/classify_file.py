@@ -155,8 +155,9 @@ def jsonl_rows(records: Iterable[dict[str, Any]]) -> str:
 
 
 class _Writer:
-    """Writes classified records as CSV (neutralised cells, header from the input) or JSONL; a chunk arrives as
-    text when the worker could serialise it (JSONL, or CSV with known columns), else as records."""
+    """Writes the chunks to the output: as the text the worker made of them (JSONL, or CSV whose columns were known
+    before the first record), or, for CSV whose columns the first record gives (JSONL input), as records, serialised
+    here under the columns of the first one (the header, neutralised like every cell)."""
 
     def __init__(self, fh: Any, fmt: str, columns: list[str] | None):
         self.fh, self.fmt, self.columns = fh, fmt, columns
@@ -167,16 +168,13 @@ class _Writer:
         csv.writer(self.fh).writerow([neutralise_cell(c) for c in self.columns])  # the header, neutralised too
 
     def write(self, chunk: str | list[dict[str, Any]]) -> None:
-        if isinstance(chunk, list):
+        if isinstance(chunk, list):  # CSV records (see _classify_chunk)
             if not chunk:
                 return
-            if self.fmt == "jsonl":
-                chunk = jsonl_rows(chunk)
-            else:
-                if self.columns is None:
-                    self.columns = output_columns([], chunk[0])
-                    self._header()
-                chunk = csv_rows(chunk, self.columns)
+            if self.columns is None:
+                self.columns = output_columns([], chunk[0])
+                self._header()
+            chunk = csv_rows(chunk, self.columns)
         self.fh.write(chunk)
 
     def close(self) -> None:
