@@ -134,7 +134,8 @@ def labelled(batches: Iterable[T], rows_of: Callable[[T], list[tuple]], tagger: 
              ) -> Iterator[tuple[T, list[Classification | str]]]:
     """Each batch with the labels of its rows (``rows_of(batch)``: (text, user_location, lat, lon, place) tuples), in
     input order; a label is the error's text for a row the tagger failed on. Classified in this process, or in
-    ``workers`` processes (see :func:`_in_order`); only the rows travel to a worker."""
+    ``workers`` processes (see :func:`_in_order`); only the rows travel to a worker, and the labels come back as
+    tuples."""
     for b, labels in _in_order(batches, lambda pool, b: pool.submit(_classify_in_worker, rows_of(b)),
                                lambda b: classify_rows_isolated(tagger, [Row(*r) for r in rows_of(b)]), tagger,
                                workers):
