@@ -150,13 +150,12 @@ def csv_rows(records: Iterable[dict[str, Any]], columns: list[str]) -> str:
     return buf.getvalue()
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode  # json.dumps(..., ensure_ascii=False, default=str)
-# without a new encoder per call
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+"""``json.dumps(rec, ensure_ascii=False, default=str)`` with one encoder, not a new one per record."""
 
 
 def jsonl_rows(records: Iterable[dict[str, Any]]) -> str:
-    encode = _ENCODE
-    return "".join([encode(rec) + "\n" for rec in records])
+    return "".join([_ENCODE(rec) + "\n" for rec in records])
 
 
 class _Writer:
@@ -232,7 +231,7 @@ def _classified(chunk: list[Item], labels: list, rejected: list[Rejected]) -> It
     """The chunk's records with the classification added; a record the tagger failed on goes to ``rejected``."""
     for (line, rec, _), lab in zip(chunk, labels):
         if isinstance(lab, str):
-            rejected.append(Rejected(json.dumps(rec, ensure_ascii=False, default=str), lab, line))
+            rejected.append(Rejected(_ENCODE(rec), lab, line))
             continue
         rec = dict(rec)
         rec.update(outage=int(lab.outage), outage_score=lab.outage_score, service=lab.service, country=lab.country,

@@ -79,12 +79,8 @@ def _init_worker(tagger: Any, parent: int) -> None:
     _worker_tagger = tagger
 
 
-def _classify_in_worker(rows: list[tuple]) -> list[tuple | str]:
-    """The labels of ``rows`` as plain tuples of the Classification's fields (a tenth of the pickling of the
-    dataclasses), or the error's text; :func:`labelled` makes them Classifications again."""
-    return [lab if isinstance(lab, str) else (lab.outage, lab.outage_score, lab.service, lab.country, lab.admin1,
-                                              lab.city, lab.problem, lab.region_evidence, lab.model_version)
-            for lab in classify_rows_isolated(_worker_tagger, [Row(*r) for r in rows])]
+def _classify_in_worker(rows: list[tuple]) -> list[Classification | str]:
+    return classify_rows_isolated(_worker_tagger, [Row(*r) for r in rows])
 
 
 def _work_in_worker(work: Callable[[Any, Any], Any], item: Any) -> Any:
@@ -134,12 +130,9 @@ def labelled(batches: Iterable[T], rows_of: Callable[[T], list[tuple]], tagger: 
              ) -> Iterator[tuple[T, list[Classification | str]]]:
     """Each batch with the labels of its rows (``rows_of(batch)``: (text, user_location, lat, lon, place) tuples), in
     input order; a label is the error's text for a row the tagger failed on. Classified in this process, or in
-    ``workers`` processes (see :func:`_in_order`); only the rows travel to a worker, and the labels come back as
-    tuples."""
-    for b, labels in _in_order(batches, lambda pool, b: pool.submit(_classify_in_worker, rows_of(b)),
-                               lambda b: classify_rows_isolated(tagger, [Row(*r) for r in rows_of(b)]), tagger,
-                               workers):
-        yield b, [Classification(*lab) if type(lab) is tuple else lab for lab in labels]
+    ``workers`` processes (see :func:`_in_order`); only the rows travel to a worker."""
+    return _in_order(batches, lambda pool, b: pool.submit(_classify_in_worker, rows_of(b)),
+                     lambda b: classify_rows_isolated(tagger, [Row(*r) for r in rows_of(b)]), tagger, workers)
 
 
 def processed(items: Iterable[T], work: Callable[[Any, T], R], tagger: Any, workers: int) -> Iterator[R]:
